@@ -1,0 +1,19 @@
+//! scangate: a CI security gate.
+//!
+//! The pipeline, one module per stage:
+//! [`ingest`] (Trivy JSON, ZAP XML/JSON, SARIF → [`model::Finding`]) → [`policy`] (decide each
+//! finding's outcome) → [`verdict`] (pass/fail and summary) → [`report`] (table, JSON, ...).
+//! [`run`] wires them for the CLI; [`exit`] holds the exit codes.
+
+pub mod cli;
+pub mod exit;
+pub mod ingest;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod text;
+pub mod verdict;
+
+mod run;
+
+pub use run::run;

@@ -1,0 +1,407 @@
+//! The one findings model every scanner is normalised into.
+//!
+//! Ingest produces [`Finding`]s; the policy reads them and gives each an outcome; reporters and
+//! publishers render them. Nothing downstream of ingest knows which report format a finding came
+//! from except through the fields here.
+//!
+//! Text that many findings repeat (advisory descriptions, rule help) is held in [`Text`]
+//! (`Arc<str>`) so a report with 10^5 findings of one rule shares one copy.
+
+mod fingerprint;
+mod id;
+mod severity;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use fingerprint::{Fingerprint, FingerprintBuilder};
+pub use id::{VulnId, VulnIdKind, parse_cwe};
+pub use severity::{ParseSeverityError, Severity, SeveritySource};
+
+/// Shared, immutable text (descriptions, rule help, scanner names).
+pub type Text = Arc<str>;
+
+/// Which tool produced a finding. For SARIF this is the run's `tool.driver`, not "sarif".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scanner {
+    /// Tool name as the report gives it (`Trivy`, `ZAP`, `CodeQL`, `Semgrep OSS`, ...).
+    pub name: Text,
+    pub version: Option<Text>,
+}
+
+/// What sort of problem a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    /// A known vulnerability in a package (Trivy vulnerabilities, Grype/dependency-check SARIF).
+    Vulnerability,
+    /// An infrastructure-as-code or configuration check that failed.
+    Misconfiguration,
+    /// A leaked credential.
+    Secret,
+    /// A package or file under a license the scanner flags.
+    License,
+    /// A static-analysis result on source code (SARIF).
+    Code,
+    /// A dynamic finding on a running web application (ZAP).
+    Web,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Vulnerability => "vulnerability",
+            FindingKind::Misconfiguration => "misconfiguration",
+            FindingKind::Secret => "secret",
+            FindingKind::License => "license",
+            FindingKind::Code => "code",
+            FindingKind::Web => "web",
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure the scanner is (ZAP `confidence`, SARIF `precision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// The tool itself marked the finding a false positive (ZAP confidence 0).
+    FalsePositive,
+    Low,
+    Medium,
+    High,
+    /// Confirmed by a user in the tool (ZAP confidence 4, SARIF precision very-high).
+    Confirmed,
+}
+
+/// Where a finding is. Parts are optional and combine: a Trivy vulnerability in a Kubernetes
+/// workload has a `package` and a `resource`; a misconfiguration has a `file` and maybe a
+/// `resource`; a ZAP alert has `web`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Location {
+    /// The scanned artifact or result target (image name, lock file, IaC file, site).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web: Option<WebLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceLocation>,
+}
+
+impl Location {
+    /// One short line for tables: `file.rs:12`, `openssl@1.1.1 (alpine:3.11)`, `GET https://…`.
+    pub fn display_short(&self) -> String {
+        let mut out = String::new();
+        if let Some(res) = &self.resource {
+            out.push_str(&res.display());
+        }
+        let mut push = |s: String| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&s);
+        };
+        if let Some(pkg) = &self.package {
+            let mut s = match &pkg.version {
+                Some(v) if !v.is_empty() => format!("{}@{}", pkg.name, v),
+                _ => pkg.name.clone(),
+            };
+            if let Some(t) = &self.target {
+                s.push_str(&format!(" ({t})"));
+            }
+            push(s);
+        } else if let Some(file) = &self.file {
+            let mut s = file.path.clone();
+            if let Some(line) = file.region.as_ref().and_then(|r| r.start_line) {
+                s.push_str(&format!(":{line}"));
+            }
+            push(s);
+        } else if let Some(web) = &self.web {
+            match web.instances.first() {
+                Some(i) => {
+                    let mut s = format!("{} {}", i.method.as_deref().unwrap_or("GET"), i.uri);
+                    if web.instances.len() > 1 {
+                        s.push_str(&format!(" (+{} more)", web.instances.len() - 1));
+                    }
+                    push(s);
+                }
+                None => push(web.site.clone()),
+            }
+        } else if let (Some(t), None) = (&self.target, &self.resource) {
+            push(t.clone());
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PackageLocation {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Path of the package inside the artifact (Trivy `PkgPath`, a jar inside an image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// Image layer that introduced it (Trivy `Layer.DiffID`, else `Layer.Digest`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileLocation {
+    /// Relative or absolute path/URI as resolved from the report (SARIF `uriBaseId` applied).
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+    /// Source text at the region when the report carries it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+/// 1-based lines and columns, as SARIF and Trivy use them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Region {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_column: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WebLocation {
+    /// The site as ZAP names it (`https://example.com:443`).
+    pub site: String,
+    /// Instances ZAP listed (it caps them; see `count`).
+    pub instances: Vec<WebInstance>,
+    /// ZAP's own `count` of instances, which can exceed `instances.len()`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WebInstance {
+    pub uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_info: Option<String>,
+}
+
+impl WebInstance {
+    /// Identity of one instance for baselines: method + URL path without query or fragment +
+    /// parameter name. Query values and attack payloads change between scans.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let without_fragment = self.uri.split('#').next().unwrap_or("");
+        let path = without_fragment.split('?').next().unwrap_or("");
+        Fingerprint::builder("web-instance")
+            .field(&self.method.as_deref().unwrap_or("GET").to_ascii_uppercase())
+            .field(path.trim_end_matches('/'))
+            .opt(self.param.as_deref())
+            .finish()
+    }
+}
+
+/// A Kubernetes (or other orchestrated) resource a finding belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResourceLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub kind: String,
+    pub name: String,
+}
+
+impl ResourceLocation {
+    /// `namespace/Kind/name`, the qualification findings get in Kubernetes reports.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) if !ns.is_empty() => format!("{}/{}/{}", ns, self.kind, self.name),
+            _ => format!("{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// How to fix a finding, when the report says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// Versions that fix a vulnerability (Trivy `FixedVersion`, may list several).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_version: Option<String>,
+    /// Free-text remediation (ZAP `solution`, Trivy `Resolution`, SARIF rule help).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub solution: Option<Text>,
+}
+
+/// The scanner itself marked the finding as not to be acted on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ToolSuppression {
+    /// What the tool said, e.g. `sarif suppression (inSource, accepted)`, `zap confidence 0
+    /// (false positive)`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+}
+
+/// Fields that only some scanners fill but that policy and reports use.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Extra {
+    /// Trivy vulnerability `Status` (`fixed`, `affected`, `will_not_fix`, `not_affected`,
+    /// `end_of_life`, ...), lower-cased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Highest CVSS base score found in the report, with its source (`nvd`, `ghsa`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<CvssScore>,
+    /// SARIF `baselineState` as the tool reported it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<String>,
+    /// Tool-provided fingerprints (SARIF `partialFingerprints`/`fingerprints`, flattened to
+    /// `name=value`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_fingerprints: Vec<String>,
+    /// Rule or alert tags (SARIF `properties.tags`, ZAP WASC id as `wasc-N`, Trivy class/type).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Scanner-side rule reference: ZAP `alertRef`, Trivy misconfiguration `AVDID`, SARIF
+    /// rule name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    /// Help URL for the rule or advisory (Trivy `PrimaryURL`, SARIF `helpUri`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_uri: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CvssScore {
+    pub score: f64,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+}
+
+/// One problem reported by one scanner, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub fingerprint: Fingerprint,
+    pub scanner: Scanner,
+    pub kind: FindingKind,
+    /// Rule or vulnerability id: `CVE-...`, a SARIF `ruleId`, a ZAP plugin id, a Trivy check id.
+    pub rule_id: String,
+    /// Vulnerability ids this finding is known by (the CVE, its GHSA alias, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vuln_ids: Vec<VulnId>,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
+    pub severity: Severity,
+    pub severity_source: SeveritySource,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    pub location: Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cwes: Vec<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<ToolSuppression>,
+    pub extra: Extra,
+    /// The report file this finding was read from, as given on the command line.
+    pub input: Text,
+}
+
+impl Finding {
+    pub fn is_tool_suppressed(&self) -> bool {
+        self.suppression.is_some()
+    }
+}
+
+/// Placeholder shown instead of secret material. Secret values never enter the model.
+pub const REDACTED: &str = "[REDACTED]";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_instance_identity_ignores_query_and_fragment() {
+        let a = WebInstance {
+            uri: "https://x.test/login?next=/a#top".into(),
+            method: Some("post".into()),
+            param: Some("user".into()),
+            ..Default::default()
+        };
+        let b = WebInstance {
+            uri: "https://x.test/login/".into(),
+            method: Some("POST".into()),
+            param: Some("user".into()),
+            attack: Some("' OR 1=1".into()),
+            ..Default::default()
+        };
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        let c = WebInstance {
+            param: Some("pass".into()),
+            ..b
+        };
+        assert_ne!(a.fingerprint(), c.fingerprint());
+    }
+
+    #[test]
+    fn location_short_forms() {
+        let pkg = Location {
+            target: Some("alpine:3.11".into()),
+            package: Some(PackageLocation {
+                name: "openssl".into(),
+                version: Some("1.1.1".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(pkg.display_short(), "openssl@1.1.1 (alpine:3.11)");
+        let file = Location {
+            file: Some(FileLocation {
+                path: "src/a.py".into(),
+                region: Some(Region {
+                    start_line: Some(12),
+                    ..Default::default()
+                }),
+                snippet: None,
+            }),
+            ..Default::default()
+        };
+        assert_eq!(file.display_short(), "src/a.py:12");
+        let k8s = Location {
+            resource: Some(ResourceLocation {
+                namespace: Some("default".into()),
+                kind: "Deployment".into(),
+                name: "web".into(),
+            }),
+            target: Some("Deployment/web".into()),
+            ..Default::default()
+        };
+        assert_eq!(k8s.display_short(), "default/Deployment/web");
+    }
+}
