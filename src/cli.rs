@@ -1,1 +1,143 @@
-//! CLI (being written).
+//! Command-line interface (clap derive only; no I/O here).
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::HELP_TABLE;
+use crate::ingest::{DEFAULT_MAX_INPUT_BYTES, Format};
+use crate::report::OutputFormat;
+
+/// scangate: one CI security gate for Trivy, OWASP ZAP and SARIF reports.
+///
+/// Reads every report, normalises the findings, applies the severity policy and exits with a
+/// code CI understands. A missing, empty, truncated or unrecognised report is an error (exit 2),
+/// never a pass.
+#[derive(Debug, Parser)]
+#[command(name = "scangate", version, after_help = HELP_TABLE, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read reports, apply the policy, print the verdict and exit 0 (pass), 1 (fail) or 2 (error)
+    #[command(after_help = check_after_help())]
+    Check(CheckArgs),
+}
+
+const CHECK_EXAMPLES: &str = "\
+Formats are detected from content: SARIF 2.1.0 (any tool), Trivy JSON (all layouts, incl.
+Kubernetes), OWASP ZAP XML or JSON. Without a policy file the embedded default applies: fail on
+any critical or high finding that the scanner has not itself suppressed; unknown severity counts
+as medium.
+
+Examples:
+  scangate check trivy.json zap.xml semgrep.sarif
+  scangate check reports/ --output json=scangate.json
+  scangate check 'reports/*.sarif' trivy:old-trivy-null.json";
+
+fn check_after_help() -> String {
+    format!("{CHECK_EXAMPLES}\n\n{HELP_TABLE}")
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Report files, directories (every *.json, *.sarif, *.xml directly inside) or globs.
+    /// Prefix one with FORMAT: (trivy:, zap:, sarif:) to force its format
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+
+    /// Treat every input as this format instead of detecting it (for documents with no format
+    /// marker, such as an old Trivy report that is just `null`)
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub input_format: Option<Format>,
+
+    /// Write a report: FORMAT=PATH, PATH `-` for stdout (repeatable). Formats: table, json.
+    /// Without any, the table goes to stdout
+    #[arg(short, long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<OutputSpec>,
+
+    /// When to colour the console output (`auto`: on a terminal, unless NO_COLOR is set)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Most blocking findings listed in the table (all are in the JSON report)
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub max_rows: usize,
+
+    /// Refuse report files larger than this many bytes (a clear error instead of running out
+    /// of memory)
+    #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES, value_name = "BYTES")]
+    pub max_input_size: u64,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Where one output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: OutputFormat,
+    /// `None` is stdout.
+    pub path: Option<PathBuf>,
+}
+
+impl FromStr for OutputSpec {
+    type Err = String;
+    /// `FORMAT=PATH`, `FORMAT=-` or just `FORMAT` (stdout).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (format, path) = match s.split_once('=') {
+            Some((f, p)) => (f, Some(p)),
+            None => (s, None),
+        };
+        let format = format.parse()?;
+        let path = match path {
+            None | Some("-") => None,
+            Some("") => return Err(format!("missing path after `{s}` (use `-` for stdout)")),
+            Some(p) => Some(PathBuf::from(p)),
+        };
+        Ok(OutputSpec { format, path })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn output_spec_forms() {
+        assert_eq!(
+            "json=out/r.json".parse::<OutputSpec>(),
+            Ok(OutputSpec {
+                format: OutputFormat::Json,
+                path: Some("out/r.json".into())
+            })
+        );
+        assert_eq!("json=-".parse::<OutputSpec>().map(|o| o.path), Ok(None));
+        assert_eq!("table".parse::<OutputSpec>().map(|o| o.path), Ok(None));
+        assert!("json=".parse::<OutputSpec>().is_err());
+        assert!("xml=a".parse::<OutputSpec>().is_err());
+    }
+
+    #[test]
+    fn check_help_ends_with_the_exit_table() {
+        assert!(check_after_help().ends_with(HELP_TABLE));
+    }
+}

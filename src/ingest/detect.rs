@@ -241,7 +241,11 @@ fn detect_xml(bytes: &[u8]) -> Result<Format, IngestError> {
             find(&bytes[from..], pat)
                 .map(|p| from + p + pat.len())
                 .ok_or_else(|| {
-                    IngestError::xml_at(bytes, bytes.len() as u64, "the file ends inside the prolog (truncated?)")
+                    IngestError::xml_at(
+                        bytes,
+                        bytes.len() as u64,
+                        "the file ends inside the prolog (truncated?)",
+                    )
                 })
         };
         if rest.starts_with(b"<?") {
@@ -313,21 +317,32 @@ mod tests {
 
     #[test]
     fn sarif_by_runs_anywhere_in_the_object() {
-        assert_eq!(detect(r#"{"version":"2.1.0","runs":[]}"#), Ok(Format::Sarif));
+        assert_eq!(
+            detect(r#"{"version":"2.1.0","runs":[]}"#),
+            Ok(Format::Sarif)
+        );
         assert_eq!(
             detect(r#"{"x": {"runs": 1}, "version":"2.1.0", "runs":[]}"#),
             Ok(Format::Sarif)
         );
         assert_eq!(
-            detect(r#"{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0"}"#),
+            detect(
+                r#"{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0"}"#
+            ),
             Ok(Format::Sarif)
         );
     }
 
     #[test]
     fn trivy_layouts() {
-        assert_eq!(detect(r#"{"SchemaVersion":2,"Results":[]}"#), Ok(Format::Trivy));
-        assert_eq!(detect(r#"{"ClusterName":"c","Resources":[]}"#), Ok(Format::Trivy));
+        assert_eq!(
+            detect(r#"{"SchemaVersion":2,"Results":[]}"#),
+            Ok(Format::Trivy)
+        );
+        assert_eq!(
+            detect(r#"{"ClusterName":"c","Resources":[]}"#),
+            Ok(Format::Trivy)
+        );
         assert_eq!(
             detect(r#"[{"Target":"a","Vulnerabilities":null}]"#),
             Ok(Format::Trivy)
@@ -336,7 +351,10 @@ mod tests {
 
     #[test]
     fn zap_json_and_xml() {
-        assert_eq!(detect(r#"{"@programName":"ZAP","site":[]}"#), Ok(Format::Zap));
+        assert_eq!(
+            detect(r#"{"@programName":"ZAP","site":[]}"#),
+            Ok(Format::Zap)
+        );
         assert_eq!(
             detect("<?xml version=\"1.0\"?>\n<!-- c --><OWASPZAPReport version=\"2.9\">"),
             Ok(Format::Zap)

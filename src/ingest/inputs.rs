@@ -46,16 +46,26 @@ pub struct ExpandError {
     pub message: String,
 }
 
+/// A report file to read, resolved from an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    pub path: PathBuf,
+    /// The name shown in outputs and stored on findings.
+    pub display: Text,
+    /// Format override (`--input-format` or `FORMAT:PATH`); `None` means detect.
+    pub format: Option<Format>,
+}
+
 /// Report file extensions read from directories.
 const REPORT_EXTENSIONS: [&str; 3] = ["json", "sarif", "xml"];
 
-/// Expands inputs into `(path, display name, format override)`, in command-line order,
+/// Expands inputs into report files, in command-line order,
 /// de-duplicating files named twice. Returns every problem, not just the first.
 pub fn expand_inputs(
     specs: &[InputSpec],
     global_format: Option<Format>,
-) -> Result<Vec<(PathBuf, Text, Option<Format>)>, Vec<ExpandError>> {
-    let mut files: Vec<(PathBuf, Text, Option<Format>)> = Vec::new();
+) -> Result<Vec<ReportFile>, Vec<ExpandError>> {
+    let mut files: Vec<ReportFile> = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for spec in specs {
@@ -68,7 +78,11 @@ pub fn expand_inputs(
             let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             if seen.insert(key) {
                 let display: Text = path.to_string_lossy().into();
-                files.push((path, display, format));
+                files.push(ReportFile {
+                    path,
+                    display,
+                    format,
+                });
             }
         };
         let path = Path::new(&spec.raw);
@@ -168,7 +182,13 @@ mod tests {
         let from_dir = expand_inputs(&specs(&[&root]), None).expect("dir expands");
         let names: Vec<_> = from_dir
             .iter()
-            .map(|(p, _, _)| p.file_name().unwrap_or_default().to_string_lossy().into_owned())
+            .map(|f| {
+                f.path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, ["a.json", "b.SARIF", "weird[1].json"]);
 
@@ -176,7 +196,7 @@ mod tests {
         let literal = format!("{root}/weird[1].json");
         let got = expand_inputs(&specs(&[&literal]), Some(Format::Sarif)).expect("literal");
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].2, Some(Format::Sarif));
+        assert_eq!(got[0].format, Some(Format::Sarif));
 
         // The same file twice is read once.
         let glob = format!("{root}/*.json");

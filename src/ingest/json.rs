@@ -35,7 +35,10 @@ fn json_path(path: &serde_path_to_error::Path) -> String {
         match seg {
             Segment::Seq { index } => out.push_str(&format!("[{index}]")),
             Segment::Map { key } => {
-                if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                if key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
                     out.push('.');
                     out.push_str(key);
                 } else {

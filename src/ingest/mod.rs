@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::model::{Finding, Scanner, Text};
 
 pub use detect::detect_format;
-pub use inputs::{InputSpec, expand_inputs};
+pub use inputs::{ExpandError, InputSpec, ReportFile, expand_inputs};
 
 /// The report formats scangate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -184,14 +184,19 @@ impl IngestError {
 
 /// 1-based line and column (in characters) of byte `offset`; offsets past the end clamp.
 pub fn line_col(bytes: &[u8], offset: u64) -> (usize, usize) {
-    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
     let before = &bytes[..end];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
     let line_start = before
         .iter()
         .rposition(|b| *b == b'\n')
         .map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -213,6 +218,10 @@ pub struct InputError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputErrorKind {
+    /// The input named on the command line matched no file (missing path, empty directory,
+    /// glob without matches).
+    #[error("{0}")]
+    NotFound(String),
     #[error("cannot read the file: {0}")]
     Io(#[source] std::io::Error),
     #[error("not a regular file ({0}); give report files, directories of reports, or globs")]
@@ -221,6 +230,15 @@ pub enum InputErrorKind {
     TooLarge { size: u64, limit: u64 },
     #[error(transparent)]
     Parse(#[from] IngestError),
+}
+
+impl From<ExpandError> for InputError {
+    fn from(e: ExpandError) -> Self {
+        InputError {
+            path: PathBuf::from(e.input),
+            kind: InputErrorKind::NotFound(e.message),
+        }
+    }
 }
 
 /// Largest report scangate reads by default (2 GiB): a clear error instead of an OOM kill.
@@ -256,7 +274,11 @@ pub fn read_input(
 }
 
 /// Parses an in-memory report (used by [`read_input`], tests and fuzzing).
-pub fn parse_bytes(bytes: &[u8], display: Text, forced: Option<Format>) -> Result<Input, IngestError> {
+pub fn parse_bytes(
+    bytes: &[u8],
+    display: Text,
+    forced: Option<Format>,
+) -> Result<Input, IngestError> {
     let bytes = strip_bom(bytes)?;
     let format = match forced {
         Some(f) => f,
@@ -281,8 +303,9 @@ fn strip_bom(bytes: &[u8]) -> Result<&[u8], IngestError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         return Err(IngestError::Invalid {
-            message: "the file is UTF-16 encoded; convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"
-                .into(),
+            message:
+                "the file is UTF-16 encoded; convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"
+                    .into(),
         });
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -293,13 +316,10 @@ fn strip_bom(bytes: &[u8]) -> Result<&[u8], IngestError> {
 
 /// Parses every file in parallel. Returns inputs in the order given, and every error (not
 /// just the first), so one run tells the user about all broken inputs.
-pub fn read_all(
-    files: &[(PathBuf, Text, Option<Format>)],
-    max_bytes: u64,
-) -> (Vec<Input>, Vec<InputError>) {
+pub fn read_all(files: &[ReportFile], max_bytes: u64) -> (Vec<Input>, Vec<InputError>) {
     let results: Vec<Result<Input, InputError>> = files
         .par_iter()
-        .map(|(path, display, forced)| read_input(path, display.clone(), *forced, max_bytes))
+        .map(|f| read_input(&f.path, f.display.clone(), f.format, max_bytes))
         .collect();
     let mut inputs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();

@@ -46,7 +46,10 @@ impl VulnId {
             (VulnIdKind::Cve, upper)
         } else if upper.starts_with("GHSA-") {
             // GHSA ids are canonically `GHSA-xxxx-xxxx-xxxx` with lowercase groups.
-            (VulnIdKind::Ghsa, format!("GHSA-{}", &raw[5..].to_ascii_lowercase()))
+            (
+                VulnIdKind::Ghsa,
+                format!("GHSA-{}", &raw[5..].to_ascii_lowercase()),
+            )
         } else if upper.starts_with("GO-") {
             (VulnIdKind::Go, upper)
         } else if upper.starts_with("RUSTSEC-") {
@@ -57,7 +60,16 @@ impl VulnId {
         {
             (VulnIdKind::Osv, raw.to_owned())
         } else if [
-            "DSA-", "DLA-", "RHSA-", "RHBA-", "ALAS", "USN-", "ELSA-", "SUSE-", "OPENSUSE-", "TEMP-",
+            "DSA-",
+            "DLA-",
+            "RHSA-",
+            "RHBA-",
+            "ALAS",
+            "USN-",
+            "ELSA-",
+            "SUSE-",
+            "OPENSUSE-",
+            "TEMP-",
         ]
         .iter()
         .any(|p| upper.starts_with(p))
@@ -134,8 +146,14 @@ mod tests {
             VulnId::parse("GHSA-JFH8-C2JP-5V3Q").map(|v| (v.kind, v.id)),
             Some((VulnIdKind::Ghsa, "GHSA-jfh8-c2jp-5v3q".into()))
         );
-        assert_eq!(VulnId::parse("GO-2022-0969").map(|v| v.kind), Some(VulnIdKind::Go));
-        assert_eq!(VulnId::parse("DLA-3008-1").map(|v| v.kind), Some(VulnIdKind::Distro));
+        assert_eq!(
+            VulnId::parse("GO-2022-0969").map(|v| v.kind),
+            Some(VulnIdKind::Go)
+        );
+        assert_eq!(
+            VulnId::parse("DLA-3008-1").map(|v| v.kind),
+            Some(VulnIdKind::Distro)
+        );
         assert_eq!(VulnId::parse("python.lang.security.audit"), None);
         assert_eq!(VulnId::parse(""), None);
     }

@@ -1,1 +1,86 @@
-//! Reports (being written).
+//! Renderers: one file per output format, each writing a [`Verdict`] to a `&mut dyn Write`.
+//! Reporters render the decisions in the verdict; they never decide anything themselves.
+//!
+//! A new format is one file here plus one arm in [`OutputFormat`].
+
+pub mod json;
+pub mod table;
+
+use std::fmt;
+use std::io::Write;
+use std::str::FromStr;
+
+use crate::verdict::Verdict;
+
+/// Output formats selectable with `--output FORMAT=PATH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// Human-readable summary and failing findings (default on stdout).
+    Table,
+    /// The versioned JSON report (`schema_version`, `verdict`, `findings`, ...).
+    Json,
+}
+
+impl OutputFormat {
+    pub const ALL: [OutputFormat; 2] = [OutputFormat::Table, OutputFormat::Json];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Json => "json",
+        }
+    }
+}
+
+impl fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OutputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OutputFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<_> = OutputFormat::ALL.iter().map(|f| f.as_str()).collect();
+                format!(
+                    "unknown output format `{s}` (expected one of: {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// Settings that affect rendering but not content.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// ANSI colours (only ever on a terminal, never with `NO_COLOR`).
+    pub color: bool,
+    /// Most failing findings listed in the table; the rest are counted.
+    pub max_rows: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            max_rows: 50,
+        }
+    }
+}
+
+/// Renders `verdict` as `format` into `out`.
+pub fn render(
+    format: OutputFormat,
+    verdict: &Verdict,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Table => table::render(verdict, options, out),
+        OutputFormat::Json => json::render(verdict, out),
+    }
+}

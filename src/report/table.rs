@@ -1,0 +1,192 @@
+//! The console report: a headline, a scanner × severity summary, and the blocking findings.
+//!
+//! All scanner text goes through [`crate::text::for_terminal`] (control and escape characters
+//! shown escaped, long fields truncated). Colour is only used when the caller enables it (a
+//! TTY without `NO_COLOR`), and only on the headline so table widths stay exact.
+
+use std::io::Write;
+
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+use crate::model::Severity;
+use crate::policy::Outcome;
+use crate::report::RenderOptions;
+use crate::text::for_terminal;
+use crate::verdict::{Status, Verdict};
+
+const TITLE_WIDTH: usize = 60;
+const LOCATION_WIDTH: usize = 60;
+
+pub fn render(
+    verdict: &Verdict,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    headline(verdict, options, out)?;
+    inputs(verdict, out)?;
+    if verdict.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", summary_table(verdict))?;
+    blocking(verdict, options, out)
+}
+
+fn headline(
+    verdict: &Verdict,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let blocking = verdict.count(Outcome::Fail);
+    let total = verdict.findings.len();
+    let (word, colour) = match verdict.status {
+        Status::Pass => ("PASS", "\x1b[1;32m"),
+        Status::Fail => ("FAIL", "\x1b[1;31m"),
+        Status::Error => ("ERROR", "\x1b[1;31m"),
+    };
+    let word = if options.color {
+        format!("{colour}{word}\x1b[0m")
+    } else {
+        word.to_owned()
+    };
+    let detail = match verdict.status {
+        Status::Error => "could not decide: some inputs could not be read (see errors)".to_owned(),
+        _ => format!(
+            "{blocking} blocking of {total} finding{}",
+            if total == 1 { "" } else { "s" }
+        ),
+    };
+    writeln!(out, "scangate: {word}: {detail}")?;
+    writeln!(
+        out,
+        "policy: {} (fail on {} or above; unknown severity counts as {})",
+        verdict.policy.source, verdict.policy.fail_on, verdict.policy.unknown_severity
+    )
+}
+
+fn inputs(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
+    for input in &verdict.inputs {
+        let path = for_terminal(&input.path, 120);
+        if let Some(err) = &input.error {
+            writeln!(out, "  ✗ {path}: {}", for_terminal(err, 300))?;
+            continue;
+        }
+        let tools: Vec<String> = input
+            .scanners
+            .iter()
+            .map(|s| match &s.version {
+                Some(v) => format!("{} {}", for_terminal(&s.name, 40), for_terminal(v, 20)),
+                None => for_terminal(&s.name, 40),
+            })
+            .collect();
+        let format = input.format.map(|f| f.as_str()).unwrap_or("?");
+        let tools = if tools.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", tools.join(", "))
+        };
+        writeln!(
+            out,
+            "  ✓ {path} ({format}{tools}): {} finding{}",
+            input.findings,
+            if input.findings == 1 { "" } else { "s" }
+        )?;
+        if let Some(stats) = &input.stats {
+            if stats.runs == Some(0) {
+                writeln!(
+                    out,
+                    "      note: the SARIF log contains no tool run (\"runs\": [])"
+                )?;
+            }
+            if stats.upstream_suppressed > 0 {
+                writeln!(
+                    out,
+                    "      note: {} entr{} suppressed by the scanner itself (not findings)",
+                    stats.upstream_suppressed,
+                    if stats.upstream_suppressed == 1 {
+                        "y"
+                    } else {
+                        "ies"
+                    }
+                )?;
+            }
+            if stats.non_fail_results > 0 {
+                writeln!(
+                    out,
+                    "      note: {} SARIF result(s) of kind other than `fail` (counted, not findings)",
+                    stats.non_fail_results
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn summary_table(verdict: &Verdict) -> String {
+    let mut b = Builder::default();
+    let mut header = vec!["Scanner".to_owned()];
+    header.extend(Severity::ALL_DESC.iter().map(|s| s.as_str().to_owned()));
+    header.extend(["total", "blocking", "suppressed"].map(String::from));
+    b.push_record(header);
+    for (scanner, by_sev) in &verdict.summary {
+        let mut row = vec![for_terminal(scanner, 40)];
+        let mut total = 0;
+        let mut blocking = 0;
+        let mut suppressed = 0;
+        for sev in Severity::ALL_DESC {
+            let n: u64 = by_sev.get(&sev).map_or(0, |m| m.values().sum());
+            total += n;
+            if let Some(m) = by_sev.get(&sev) {
+                blocking += m.get(&Outcome::Fail).copied().unwrap_or(0);
+                suppressed += m.get(&Outcome::Suppressed).copied().unwrap_or(0);
+            }
+            row.push(n.to_string());
+        }
+        row.extend([total, blocking, suppressed].map(|n| n.to_string()));
+        b.push_record(row);
+    }
+    let mut table = b.build();
+    table.with(Style::psql());
+    table.to_string()
+}
+
+fn blocking(
+    verdict: &Verdict,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let failing: Vec<_> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.decision.outcome == Outcome::Fail)
+        .collect();
+    if failing.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Blocking findings ({}):", failing.len())?;
+    let mut b = Builder::default();
+    b.push_record(["severity", "scanner", "rule", "title", "location"]);
+    for f in failing.iter().take(options.max_rows) {
+        let finding = &f.finding;
+        b.push_record([
+            f.decision.effective_severity.as_str().to_owned(),
+            for_terminal(&finding.scanner.name, 20),
+            for_terminal(&finding.rule_id, 40),
+            for_terminal(&finding.title, TITLE_WIDTH),
+            for_terminal(&finding.location.display_short(), LOCATION_WIDTH),
+        ]);
+    }
+    let mut table = b.build();
+    table.with(Style::psql());
+    writeln!(out, "{table}")?;
+    if failing.len() > options.max_rows {
+        writeln!(
+            out,
+            "… and {} more blocking findings (all are in the JSON report: --output json=PATH)",
+            failing.len() - options.max_rows
+        )?;
+    }
+    Ok(())
+}
