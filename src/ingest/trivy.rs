@@ -465,10 +465,10 @@ impl Builder {
 
         let mut ids: Vec<VulnId> = Vec::new();
         for raw in std::iter::once(id).chain(v.vendor_ids.0.iter().map(|s| s.as_ref())) {
-            if let Some(vid) = VulnId::parse_or_other(raw) {
-                if !ids.contains(&vid) {
-                    ids.push(vid);
-                }
+            if let Some(vid) = VulnId::parse_or_other(raw)
+                && !ids.contains(&vid)
+            {
+                ids.push(vid);
             }
         }
         f.vuln_ids = ids;
