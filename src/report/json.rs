@@ -211,3 +211,40 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
     buffered.write_all(b"\n")?;
     buffered.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{HOSTILE, hostile_verdict, sample_verdict};
+
+    fn rendered(verdict: &Verdict) -> String {
+        let mut out = Vec::new();
+        render(verdict, &mut out).expect("renders");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn sample_json() {
+        let text = rendered(&sample_verdict());
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(doc["verdict"], "fail");
+        assert_eq!(doc["exit_code"], 1);
+        assert_eq!(doc["findings"].as_array().map(Vec::len), Some(8));
+        assert_eq!(doc["summary"]["by_outcome"]["fail"], 2);
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("json_sample", text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]"));
+        });
+    }
+
+    #[test]
+    fn hostile_text_round_trips_exactly() {
+        let text = rendered(&hostile_verdict());
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let web = doc["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["rule_id"] == "40012"))
+            .expect("web finding");
+        assert_eq!(web["title"], HOSTILE);
+        assert!(!text.contains('\u{1b}'), "raw escape in JSON text");
+    }
+}

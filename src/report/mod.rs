@@ -3,6 +3,8 @@
 //!
 //! A new format is one file here plus one arm in [`OutputFormat`].
 
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod json;
 pub mod table;
 
