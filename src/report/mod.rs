@@ -3,9 +3,11 @@
 //!
 //! A new format is one file here plus one arm in [`OutputFormat`].
 
+pub mod annotations;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod json;
+pub mod markdown;
 pub mod table;
 
 use std::fmt;
