@@ -23,15 +23,26 @@ pub enum OutputFormat {
     Table,
     /// The versioned JSON report (`schema_version`, `verdict`, `findings`, ...).
     Json,
+    /// GitHub Flavored Markdown for a PR comment or the job summary, within a byte budget.
+    Markdown,
+    /// GitHub Actions workflow-command annotations (`::error file=...::...`).
+    Github,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 2] = [OutputFormat::Table, OutputFormat::Json];
+    pub const ALL: [OutputFormat; 4] = [
+        OutputFormat::Table,
+        OutputFormat::Json,
+        OutputFormat::Markdown,
+        OutputFormat::Github,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OutputFormat::Table => "table",
             OutputFormat::Json => "json",
+            OutputFormat::Markdown => "markdown",
+            OutputFormat::Github => "github",
         }
     }
 }
@@ -86,5 +97,9 @@ pub fn render(
     match format {
         OutputFormat::Table => table::render(verdict, options, out),
         OutputFormat::Json => json::render(verdict, out),
+        OutputFormat::Markdown => {
+            markdown::render(verdict, &markdown::MarkdownOptions::default(), out)
+        }
+        OutputFormat::Github => annotations::render(verdict, out),
     }
 }
