@@ -3,6 +3,7 @@
 //!
 //! A new format is one file here plus one arm in [`OutputFormat`].
 
+pub mod explain;
 pub mod json;
 pub mod table;
 
