@@ -67,7 +67,8 @@ pub struct InputSummary {
     pub error: Option<String>,
 }
 
-/// Counts keyed by scanner name, then severity (effective), then outcome.
+/// Counts keyed by scanner name, then normalised severity (as the scanner reported it, so
+/// `unknown` stays visible even when the policy treats it as another severity), then outcome.
 pub type Summary = BTreeMap<String, BTreeMap<Severity, BTreeMap<Outcome, u64>>>;
 
 /// Settings of one run that shape the verdict but are not part of the policy file.
@@ -313,7 +314,7 @@ fn summarize(findings: &[Evaluated]) -> Summary {
         *summary
             .entry(f.finding.scanner.name.to_string())
             .or_default()
-            .entry(f.decision.effective_severity)
+            .entry(f.finding.severity)
             .or_default()
             .entry(f.decision.outcome)
             .or_default() += 1;

@@ -1,9 +1,2252 @@
-//! Placeholder: the trivy parser is being written.
+//! Trivy JSON (`trivy … --format json`) into the findings model.
+//!
+//! Layouts read, all written by some Trivy release:
+//! - the `SchemaVersion: 2` object (`Results[]`), Trivy 0.20 and later; newer releases add
+//!   `"Trivy": {"Version": …}`, which becomes the scanner version;
+//! - the same object without `SchemaVersion` (pre-0.20 objects);
+//! - the legacy top-level array of results, and a JSON `null` (old Trivy, nothing found);
+//! - Kubernetes reports: `Resources[]` (`trivy k8s --report all`), `Findings[]` (the
+//!   consolidated `--report summary` JSON), and the classic `Vulnerabilities[]` /
+//!   `Misconfigurations[]` resource lists (Trivy 0.2x–0.3x). Every finding of a resource is
+//!   qualified by its namespace/kind/name.
+//!
+//! Findings are every vulnerability, every misconfiguration with `Status: FAIL`, every secret
+//! and every license. `ExperimentalModifiedFindings` (Trivy's own VEX/ignore filtering) are not
+//! findings; their number goes to `stats.upstream_suppressed`.
+//!
+//! Severity: `Severity` CRITICAL/HIGH/MEDIUM/LOW decides. When it is UNKNOWN, missing or not on
+//! that scale, a vulnerability falls back to its `CVSS` block: the V3 score is preferred, then
+//! V4.0, then V2; within a version the highest score over all sources (nvd, ghsa, redhat, …)
+//! wins, a tie going to the `SeveritySource` vendor. Only scores in (0, 10] count (a 0 decides
+//! nothing). The same pick is kept as `extra.cvss`. With no usable score the severity is an
+//! explicit [`Severity::Unknown`] and the policy decides.
+//!
+//! Secrets: the `Match` text and `Code.Lines` are never read into the model; a secret's file
+//! snippet is [`REDACTED`].
+//!
+//! Shape checks fail closed: a document that is not a Trivy report (an object with none of
+//! Trivy's top-level keys, an array of non-results, a number, …) is a
+//! [`IngestError::WrongFormat`]; broken JSON is an [`IngestError::Json`] with line and column.
+//! Fields that are only kept (references, layers, CVSS vectors, line numbers, …) are lenient:
+//! a wrong type there is dropped, not fatal. A repeated key keeps its last value, as Go's
+//! `encoding/json` and Python's `json` do (serde's derive would reject the whole report).
+//!
+//! Format references: Trivy `pkg/types/report.go`, `pkg/types/vulnerability.go`,
+//! `pkg/types/misconfiguration.go`, `pkg/k8s/report/report.go`
+//! (<https://github.com/aquasecurity/trivy>).
 
-use super::{IngestError, ParseContext, ParsedReport};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
-pub fn parse(_bytes: &[u8], _ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
-    Err(IngestError::Invalid {
-        message: "the trivy parser is not implemented yet".into(),
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::{Format, IngestError, ParseContext, ParsedReport, ReportStats, json};
+use crate::model::{
+    CvssScore, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
+    PackageLocation, REDACTED, Region, ResourceLocation, Scanner, Severity, SeveritySource, Text,
+    VulnId, parse_cwe,
+};
+
+/// Parses one Trivy JSON report.
+pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
+    let doc: Document<'_> = json::from_slice(bytes)?;
+    match doc {
+        Document::Null => {
+            let mut b = Builder::new(ctx, None, None);
+            b.stats
+                .notes
+                .push("JSON null: a legacy Trivy report without results".into());
+            Ok(b.finish())
+        }
+        Document::Other(what) => Err(wrong_format(format!(
+            "the document is {what}; a Trivy report is an object, an array of results or null"
+        ))),
+        Document::Legacy(elements) => parse_legacy(elements, ctx),
+        Document::Object(report) => parse_object(*report, ctx),
+    }
+}
+
+fn wrong_format(reason: String) -> IngestError {
+    IngestError::WrongFormat {
+        expected: Format::Trivy,
+        reason,
+    }
+}
+
+fn parse_legacy(
+    elements: Vec<Element<'_>>,
+    ctx: &ParseContext,
+) -> Result<ParsedReport, IngestError> {
+    // Check the whole shape before building anything: an array of numbers or of foreign
+    // objects is not a report, whatever its first element says.
+    for (i, e) in elements.iter().enumerate() {
+        match e {
+            Element::NotObject(what) => {
+                return Err(wrong_format(format!(
+                    "element {i} of the top-level array is {what}, not a Trivy result object"
+                )));
+            }
+            Element::Result(r) if r.known == 0 => {
+                return Err(wrong_format(format!(
+                    "element {i} of the top-level array has none of the keys of a Trivy result \
+                     (Target, Class, Type, Vulnerabilities, Misconfigurations, Secrets, Licenses)"
+                )));
+            }
+            Element::Result(_) => {}
+        }
+    }
+    let mut b = Builder::new(ctx, None, None);
+    let n = elements.len();
+    for e in elements {
+        if let Element::Result(r) = e {
+            b.result(r, None);
+        }
+    }
+    b.stats.notes.push(format!(
+        "legacy Trivy array layout (before SchemaVersion 2), {n} result{}",
+        plural(n)
+    ));
+    Ok(b.finish())
+}
+
+fn parse_object(report: Report<'_>, ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
+    if report.known == 0 {
+        return Err(wrong_format(
+            "the JSON object has none of Trivy's top-level keys (SchemaVersion, ArtifactName, \
+             ArtifactType, Results, ClusterName, Resources)"
+                .into(),
+        ));
+    }
+    if let Some(v) = &report.schema_version {
+        let text = v.get().unwrap_or("");
+        if text.parse::<f64>().ok() != Some(2.0) {
+            return Err(IngestError::UnsupportedVersion {
+                format: Format::Trivy,
+                version: if text.is_empty() {
+                    "(not a number)".into()
+                } else {
+                    crate::text::truncate(text, 40)
+                },
+                hint: "scangate reads Trivy JSON with SchemaVersion 2 and the older layouts \
+                       without SchemaVersion",
+            });
+        }
+    }
+    // Resource lists must hold resources: a single Trivy result object (whose
+    // `Vulnerabilities` are vulnerabilities, not resources) would otherwise read as an empty
+    // Kubernetes report.
+    let lists = [
+        ("Resources", &report.resources.0),
+        ("Findings", &report.k8s_findings.0),
+        ("Vulnerabilities", &report.k8s_vulnerabilities.0),
+        ("Misconfigurations", &report.k8s_misconfigurations.0),
+    ];
+    for (key, list) in lists {
+        for (i, res) in list.iter().flatten().enumerate() {
+            if res.known == 0 {
+                return Err(wrong_format(format!(
+                    "$.{key}[{i}] is not a Kubernetes resource (no Namespace, Kind, Name or \
+                     Results); top-level `{key}` in a Trivy report lists Kubernetes resources"
+                )));
+            }
+        }
+    }
+
+    let version = report
+        .trivy
+        .0
+        .as_ref()
+        .and_then(|t| t.version.get())
+        .map(Text::from);
+    let artifact = report.artifact_name.owned();
+    let mut b = Builder::new(ctx, version, artifact.clone());
+    let layout = describe_layout(&report, artifact.as_deref());
+
+    let n_results = report.results.0.as_ref().map_or(0, Vec::len);
+    for r in report.results.0.into_iter().flatten() {
+        b.result(r, None);
+    }
+    let mut n_resources = 0usize;
+    for list in [
+        report.resources.0,
+        report.k8s_findings.0,
+        report.k8s_vulnerabilities.0,
+        report.k8s_misconfigurations.0,
+    ] {
+        for res in list.into_iter().flatten() {
+            n_resources += 1;
+            b.resource(res);
+        }
+    }
+    let counts = match (n_results, n_resources) {
+        (r, 0) => format!("{r} result{}", plural(r)),
+        (0, k) => format!("{k} resource{}", plural(k)),
+        (r, k) => format!("{r} result{}, {k} resource{}", plural(r), plural(k)),
+    };
+    b.stats.notes.insert(0, format!("{layout}, {counts}"));
+    Ok(b.finish())
+}
+
+fn describe_layout(report: &Report<'_>, artifact: Option<&str>) -> String {
+    let cluster = report
+        .cluster_name
+        .get()
+        .map(|c| format!(" for cluster `{c}`"))
+        .unwrap_or_default();
+    let mut k8s = Vec::new();
+    if report.resources.0.is_some() {
+        k8s.push("Resources");
+    }
+    if report.k8s_findings.0.is_some() {
+        k8s.push("Findings");
+    }
+    if report.k8s_vulnerabilities.0.is_some() || report.k8s_misconfigurations.0.is_some() {
+        k8s.push("classic Vulnerabilities/Misconfigurations resource lists");
+    }
+    if !k8s.is_empty() || report.cluster_name.0.is_some() {
+        let lists = if k8s.is_empty() {
+            "no resources".to_owned()
+        } else {
+            k8s.join(" + ")
+        };
+        return format!("Trivy Kubernetes report ({lists}){cluster}");
+    }
+    let what = match artifact {
+        Some(a) => match report.artifact_type.get() {
+            Some(t) => format!(" for `{a}` ({t})"),
+            None => format!(" for `{a}`"),
+        },
+        None => String::new(),
+    };
+    if report.schema_version.is_some() {
+        format!("Trivy SchemaVersion 2 report{what}")
+    } else {
+        format!("Trivy report object without SchemaVersion (before 0.20){what}")
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation
+// ---------------------------------------------------------------------------------------------
+
+/// Severity field names (shown to users as "why this severity").
+const FIELD_SEVERITY: &str = "trivy Severity";
+/// CVSS fallback fields, in preference order (see the module doc).
+const CVSS_FIELDS: [&str; 3] = [
+    "trivy CVSS V3Score",
+    "trivy CVSS V40Score",
+    "trivy CVSS V2Score",
+];
+
+struct Builder {
+    scanner: Scanner,
+    input: Text,
+    /// `ArtifactName`, the target of results whose own `Target` is empty.
+    artifact: Option<String>,
+    /// One shared copy per distinct text (descriptions, resolutions): the same CVE repeats
+    /// across packages and targets, the same check across resources.
+    texts: HashSet<Text>,
+    findings: Vec<Finding>,
+    stats: ReportStats,
+    misconf_pass: u64,
+    misconf_exception: u64,
+    misconf_other: u64,
+    resource_errors: Vec<String>,
+}
+
+impl Builder {
+    fn new(ctx: &ParseContext, version: Option<Text>, artifact: Option<String>) -> Builder {
+        Builder {
+            scanner: Scanner {
+                name: Text::from("Trivy"),
+                version,
+            },
+            input: ctx.input.clone(),
+            artifact,
+            texts: HashSet::new(),
+            findings: Vec::new(),
+            stats: ReportStats::default(),
+            misconf_pass: 0,
+            misconf_exception: 0,
+            misconf_other: 0,
+            resource_errors: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> ParsedReport {
+        let (pass, exc, other) = (
+            self.misconf_pass,
+            self.misconf_exception,
+            self.misconf_other,
+        );
+        if pass + exc + other > 0 {
+            let mut parts = Vec::new();
+            if pass > 0 {
+                parts.push(format!("{pass} PASS"));
+            }
+            if exc > 0 {
+                parts.push(format!("{exc} EXCEPTION"));
+            }
+            if other > 0 {
+                parts.push(format!("{other} with a missing or unrecognised Status"));
+            }
+            self.stats.notes.push(format!(
+                "misconfiguration checks that are not findings (only Status FAIL is): {}",
+                parts.join(", ")
+            ));
+        }
+        for e in self.resource_errors.drain(..) {
+            self.stats.notes.push(e);
+        }
+        ParsedReport {
+            scanners: vec![self.scanner],
+            findings: self.findings,
+            stats: self.stats,
+        }
+    }
+
+    fn intern(&mut self, s: &str) -> Text {
+        if let Some(t) = self.texts.get(s) {
+            return t.clone();
+        }
+        let t: Text = Arc::from(s);
+        self.texts.insert(t.clone());
+        t
+    }
+
+    fn resource(&mut self, res: Resource<'_>) {
+        let loc = ResourceLocation {
+            namespace: res.namespace.owned(),
+            kind: res.kind.get().unwrap_or("").to_owned(),
+            name: res.name.get().unwrap_or("").to_owned(),
+        };
+        if let Some(err) = res.error.get() {
+            // Trivy could not scan this resource: its findings are missing from the report.
+            self.resource_errors.push(format!(
+                "Trivy reported a scan error for {}: {}",
+                loc.display(),
+                crate::text::truncate(err, 300)
+            ));
+        }
+        let loc = (!loc.kind.is_empty() || !loc.name.is_empty() || loc.namespace.is_some())
+            .then_some(loc);
+        for r in res.results.0.into_iter().flatten() {
+            self.result(r, loc.as_ref());
+        }
+    }
+
+    fn result(&mut self, r: ResultEntry<'_>, resource: Option<&ResourceLocation>) {
+        self.stats.upstream_suppressed += r.modified_findings.0;
+        let raw_target = r.target.get().unwrap_or("").to_owned();
+        let target = if raw_target.is_empty() {
+            self.artifact.clone()
+        } else {
+            Some(raw_target.clone())
+        };
+        let res_display = resource.map(ResourceLocation::display);
+        let ctx = ResultCtx {
+            raw_target: &raw_target,
+            target: target.as_deref(),
+            resource,
+            res_display: res_display.as_deref(),
+            class: r.class.get(),
+            kind: r.r#type.get(),
+        };
+        for v in r.vulnerabilities.0.into_iter().flatten() {
+            self.vulnerability(&ctx, v);
+        }
+        for m in r.misconfigurations.0.into_iter().flatten() {
+            self.misconfiguration(&ctx, m);
+        }
+        for s in r.secrets.0.into_iter().flatten() {
+            self.secret(&ctx, s);
+        }
+        for l in r.licenses.0.into_iter().flatten() {
+            self.license(&ctx, l);
+        }
+    }
+
+    fn base(
+        &self,
+        ctx: &ResultCtx<'_>,
+        kind: FindingKind,
+        fingerprint: Fingerprint,
+        rule_id: String,
+        title: String,
+        (severity, severity_source): (Severity, SeveritySource),
+    ) -> Finding {
+        Finding {
+            fingerprint,
+            scanner: self.scanner.clone(),
+            kind,
+            rule_id,
+            vuln_ids: Vec::new(),
+            title,
+            description: None,
+            severity,
+            severity_source,
+            confidence: None,
+            location: Location {
+                target: ctx.target.map(str::to_owned),
+                resource: ctx.resource.cloned(),
+                ..Location::default()
+            },
+            fix: None,
+            references: Vec::new(),
+            cwes: Vec::new(),
+            suppression: None,
+            extra: Extra {
+                tags: ctx.tags(None),
+                ..Extra::default()
+            },
+            input: self.input.clone(),
+        }
+    }
+
+    fn vulnerability(&mut self, ctx: &ResultCtx<'_>, v: Vulnerability<'_>) {
+        let id = v.vulnerability_id.get().unwrap_or("");
+        let pkg_name = v.pkg_name.get().unwrap_or("");
+        let installed = v.installed_version.get();
+        let pkg_path = v.pkg_path.get();
+
+        let mut fp = Fingerprint::builder("pkg")
+            .field(id)
+            .field(pkg_name)
+            .opt(installed)
+            .field(ctx.raw_target)
+            .opt(ctx.res_display);
+        if let Some(path) = pkg_path {
+            // Two copies of one library (two jars in an image) are two findings.
+            fp = fp.field(path);
+        }
+
+        let cvss = pick_cvss(&v.cvss.0, v.severity_source.get());
+        let severity = match trivy_severity(v.severity.get()) {
+            Some(s) => (
+                s,
+                SeveritySource::new(FIELD_SEVERITY, v.severity.get().unwrap_or("")),
+            ),
+            None => match &cvss {
+                Some(c) => match Severity::from_score(c.score) {
+                    Some(s) => (
+                        s,
+                        SeveritySource::new(c.field, format!("{} ({})", c.score, c.source)),
+                    ),
+                    None => unknown(&v.severity),
+                },
+                None => unknown(&v.severity),
+            },
+        };
+
+        let title = match (v.title.get(), id) {
+            (Some(t), _) => t.to_owned(),
+            (None, id) if !id.is_empty() => id.to_owned(),
+            _ if !pkg_name.is_empty() => {
+                format!("Vulnerability without VulnerabilityID in {pkg_name}")
+            }
+            _ => "Vulnerability without VulnerabilityID".to_owned(),
+        };
+        let mut f = self.base(
+            ctx,
+            FindingKind::Vulnerability,
+            fp.finish(),
+            id.to_owned(),
+            title,
+            severity,
+        );
+
+        let mut ids: Vec<VulnId> = Vec::new();
+        for raw in std::iter::once(id).chain(v.vendor_ids.0.iter().map(|s| s.as_ref())) {
+            if let Some(vid) = VulnId::parse_or_other(raw)
+                && !ids.contains(&vid)
+            {
+                ids.push(vid);
+            }
+        }
+        f.vuln_ids = ids;
+        f.description = v.description.get().map(|d| self.intern(d));
+
+        let layer = v
+            .layer
+            .0
+            .as_ref()
+            .and_then(|l| l.diff_id.get().or(l.digest.get()));
+        let purl = v
+            .pkg_identifier
+            .0
+            .as_ref()
+            .and_then(|p| p.purl.get())
+            .or_else(|| {
+                [v.pkg_ref.get(), v.r#ref.get()]
+                    .into_iter()
+                    .flatten()
+                    .find(|r| r.starts_with("pkg:"))
+            });
+        if !pkg_name.is_empty() || installed.is_some() || pkg_path.is_some() || purl.is_some() {
+            f.location.package = Some(PackageLocation {
+                name: pkg_name.to_owned(),
+                version: installed.map(str::to_owned),
+                path: pkg_path.map(str::to_owned),
+                purl: purl.map(str::to_owned),
+                layer: layer.map(str::to_owned),
+            });
+        }
+        if let Some(fixed) = v.fixed_version.get() {
+            f.fix = Some(Fix {
+                fixed_version: Some(fixed.to_owned()),
+                solution: None,
+            });
+        }
+        f.references = strings(&v.references);
+        f.cwes = cwes(&v.cwe_ids);
+        f.extra.status = v.status.get().map(str::to_ascii_lowercase);
+        f.extra.cvss = cvss.map(|c| CvssScore {
+            score: c.score,
+            source: c.source,
+            vector: c.vector,
+        });
+        f.extra.help_uri = v.primary_url.owned();
+        self.findings.push(f);
+    }
+
+    fn misconfiguration(&mut self, ctx: &ResultCtx<'_>, m: Misconfiguration<'_>) {
+        match m.status.get() {
+            Some(s) if s.eq_ignore_ascii_case("FAIL") => {}
+            Some(s) if s.eq_ignore_ascii_case("PASS") => {
+                self.misconf_pass += 1;
+                return;
+            }
+            Some(s) if s.eq_ignore_ascii_case("EXCEPTION") => {
+                self.misconf_exception += 1;
+                return;
+            }
+            _ => {
+                self.misconf_other += 1;
+                return;
+            }
+        }
+        let id = m.id.get().or(m.avd_id.get()).unwrap_or("");
+        let cause = m.cause.0.as_ref();
+        let cause_resource = cause.and_then(|c| c.resource.get());
+        let fp = Fingerprint::builder("config")
+            .field(id)
+            .field(ctx.raw_target)
+            .opt(cause_resource)
+            .opt(ctx.res_display)
+            .finish();
+        let title = m.title.get().unwrap_or(id).to_owned();
+        let severity = field_severity(&m.severity);
+        let mut f = self.base(
+            ctx,
+            FindingKind::Misconfiguration,
+            fp,
+            id.to_owned(),
+            title,
+            severity,
+        );
+        // The check's description is shared; the message says what failed where.
+        f.description = match (m.description.get(), m.message.get()) {
+            (Some(d), Some(msg)) if d != msg => Some(self.intern(&format!("{d}\n\n{msg}"))),
+            (Some(d), _) => Some(self.intern(d)),
+            (None, Some(msg)) => Some(self.intern(msg)),
+            (None, None) => None,
+        };
+        if let Some(path) = ctx.target {
+            f.location.file = Some(FileLocation {
+                path: path.to_owned(),
+                region: region(
+                    cause.and_then(|c| c.start_line.0),
+                    cause.and_then(|c| c.end_line.0),
+                ),
+                snippet: None,
+            });
+        }
+        if let Some(res) = m.resolution.get() {
+            f.fix = Some(Fix {
+                fixed_version: None,
+                solution: Some(self.intern(res)),
+            });
+        }
+        f.references = strings(&m.references);
+        f.extra.rule_name = m.avd_id.owned();
+        f.extra.help_uri = m.primary_url.owned();
+        self.findings.push(f);
+    }
+
+    fn secret(&mut self, ctx: &ResultCtx<'_>, s: Secret<'_>) {
+        let rule = s.rule_id.get().unwrap_or("");
+        let start = s.start_line.0;
+        let fp = Fingerprint::builder("secret")
+            .field(rule)
+            .field(ctx.raw_target)
+            .field(&start.map(|n| n.to_string()).unwrap_or_default())
+            .opt(ctx.res_display)
+            .finish();
+        let title = s.title.get().unwrap_or(rule).to_owned();
+        let severity = field_severity(&s.severity);
+        let mut f = self.base(
+            ctx,
+            FindingKind::Secret,
+            fp,
+            rule.to_owned(),
+            title,
+            severity,
+        );
+        if let Some(path) = ctx.target {
+            f.location.file = Some(FileLocation {
+                path: path.to_owned(),
+                region: region(start, s.end_line.0),
+                // The matched text is never read; say that there was one.
+                snippet: s.has_match.0.then(|| REDACTED.to_owned()),
+            });
+        }
+        f.extra.tags = ctx.tags(s.category.get());
+        self.findings.push(f);
+    }
+
+    fn license(&mut self, ctx: &ResultCtx<'_>, l: License<'_>) {
+        let name = l.name.get().unwrap_or("");
+        let pkg = l.pkg_name.get();
+        let file = l.file_path.get();
+        let fp = Fingerprint::builder("license")
+            .field(name)
+            .opt(pkg)
+            .field(ctx.raw_target)
+            .opt(file)
+            .opt(ctx.res_display)
+            .finish();
+        let title = match l.category.get() {
+            Some(c) => format!("License {name} ({c})"),
+            None => format!("License {name}"),
+        };
+        let severity = field_severity(&l.severity);
+        let mut f = self.base(
+            ctx,
+            FindingKind::License,
+            fp,
+            name.to_owned(),
+            title,
+            severity,
+        );
+        f.location.package = pkg.map(|p| PackageLocation {
+            name: p.to_owned(),
+            ..PackageLocation::default()
+        });
+        f.location.file = file.map(|p| FileLocation {
+            path: p.to_owned(),
+            region: None,
+            snippet: None,
+        });
+        f.extra.tags = ctx.tags(l.category.get());
+        f.extra.help_uri = l.link.owned();
+        self.findings.push(f);
+    }
+}
+
+/// What every finding of one `Result` shares.
+struct ResultCtx<'x> {
+    /// `Target` as written (fingerprints use it, not the ArtifactName fallback).
+    raw_target: &'x str,
+    /// `Target`, or `ArtifactName` when the result has none.
+    target: Option<&'x str>,
+    resource: Option<&'x ResourceLocation>,
+    res_display: Option<&'x str>,
+    class: Option<&'x str>,
+    kind: Option<&'x str>,
+}
+
+impl ResultCtx<'_> {
+    /// `Class`, `Type` and (secrets, licenses) the entry's `Category`, without repeats.
+    fn tags(&self, category: Option<&str>) -> Vec<String> {
+        let mut tags: Vec<String> = Vec::new();
+        for t in [self.class, self.kind, category].into_iter().flatten() {
+            if !tags.iter().any(|x| x == t) {
+                tags.push(t.to_owned());
+            }
+        }
+        tags
+    }
+}
+
+/// Trivy's own scale. Anything else (UNKNOWN, empty, a foreign word) is not a decision.
+fn trivy_severity(raw: Option<&str>) -> Option<Severity> {
+    let raw = raw?;
+    [
+        ("CRITICAL", Severity::Critical),
+        ("HIGH", Severity::High),
+        ("MEDIUM", Severity::Medium),
+        ("LOW", Severity::Low),
+    ]
+    .into_iter()
+    .find(|(name, _)| raw.eq_ignore_ascii_case(name))
+    .map(|(_, s)| s)
+}
+
+fn unknown(raw: &LStr<'_>) -> (Severity, SeveritySource) {
+    (
+        Severity::Unknown,
+        SeveritySource::new(FIELD_SEVERITY, raw.raw().unwrap_or("").trim()),
+    )
+}
+
+/// Severity of a finding kind without a CVSS fallback (misconfigurations, secrets, licenses).
+fn field_severity(raw: &LStr<'_>) -> (Severity, SeveritySource) {
+    match trivy_severity(raw.get()) {
+        Some(s) => (
+            s,
+            SeveritySource::new(FIELD_SEVERITY, raw.get().unwrap_or("")),
+        ),
+        None => unknown(raw),
+    }
+}
+
+struct CvssPick {
+    score: f64,
+    source: String,
+    vector: Option<String>,
+    field: &'static str,
+}
+
+/// V3 before V4.0 before V2; within a version the highest score in (0, 10], a tie going to
+/// the `SeveritySource` vendor, then to the first listed.
+fn pick_cvss(cvss: &[(Cow<'_, str>, CvssEntry<'_>)], preferred: Option<&str>) -> Option<CvssPick> {
+    for (version, field) in CVSS_FIELDS.into_iter().enumerate() {
+        let mut best: Option<(f64, &str, Option<&str>)> = None;
+        for (vendor, entry) in cvss {
+            let (score, vector) = entry.version(version);
+            let Some(score) = score.filter(|s| *s > 0.0 && *s <= 10.0) else {
+                continue;
+            };
+            let better = match best {
+                None => true,
+                Some((b, bv, _)) => {
+                    score > b
+                        || (score == b
+                            && preferred == Some(vendor.as_ref())
+                            && preferred != Some(bv))
+                }
+            };
+            if better {
+                best = Some((score, vendor.as_ref(), vector));
+            }
+        }
+        if let Some((score, source, vector)) = best {
+            return Some(CvssPick {
+                score,
+                source: source.to_owned(),
+                vector: vector.map(str::to_owned),
+                field,
+            });
+        }
+    }
+    None
+}
+
+fn region(start: Option<u64>, end: Option<u64>) -> Option<Region> {
+    let start = start.filter(|n| *n > 0);
+    let end = end.filter(|n| *n > 0);
+    (start.is_some() || end.is_some()).then_some(Region {
+        start_line: start,
+        end_line: end,
+        ..Region::default()
     })
+}
+
+fn strings(list: &LStrs<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(list.0.len());
+    for s in &list.0 {
+        let s = s.trim();
+        if !s.is_empty() && !out.iter().any(|x| x == s) {
+            out.push(s.to_owned());
+        }
+    }
+    out
+}
+
+fn cwes(list: &LStrs<'_>) -> Vec<u32> {
+    let mut out = Vec::new();
+    for c in list.0.iter().filter_map(|s| parse_cwe(s)) {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input shapes
+// ---------------------------------------------------------------------------------------------
+
+/// Declares a Trivy JSON object read by a hand-written `Deserialize`: unknown keys are skipped,
+/// a repeated key keeps its last value (serde's derive would reject the document), and `known`
+/// counts the recognised keys so callers can tell a Trivy object from a foreign one.
+macro_rules! trivy_object {
+    ($(#[$meta:meta])* struct $name:ident as $label:literal {
+        $( $key:literal => $field:ident : $ty:ty, )*
+    }) => {
+        $(#[$meta])*
+        #[derive(Default)]
+        struct $name<'a> {
+            $( $field: $ty, )*
+            /// Number of recognised keys seen.
+            #[allow(dead_code)]
+            known: usize,
+            _borrows: PhantomData<&'a str>,
+        }
+
+        impl<'de> Deserialize<'de> for $name<'de> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name<'de>;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str(concat!("a Trivy ", $label, " object"))
+                    }
+                    // A string where an object belongs is reported without its text: it may
+                    // be secret material (a bare string in `Secrets`).
+                    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                        Err(E::invalid_type(de::Unexpected::Other("string"), &self))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<Key<'de>>()? {
+                            match key.0.as_ref() {
+                                $( $key => {
+                                    out.$field = map.next_value()?;
+                                    out.known += 1;
+                                } )*
+                                _ => {
+                                    map.next_value::<IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                // `deserialize_any`, not `deserialize_map`: serde_json's map path would quote a
+                // mismatched string in its error before `visit_str` could withhold it.
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+trivy_object! {
+    /// The top-level object of every non-legacy layout.
+    struct Report as "report" {
+        "SchemaVersion" => schema_version: Option<LStr<'a>>,
+        "Trivy" => trivy: Lenient<TrivyMeta<'a>>,
+        "ArtifactName" => artifact_name: LStr<'a>,
+        "ArtifactType" => artifact_type: LStr<'a>,
+        "Results" => results: List<ResultEntry<'a>>,
+        "ClusterName" => cluster_name: LStr<'a>,
+        "Resources" => resources: List<Resource<'a>>,
+        "Findings" => k8s_findings: List<Resource<'a>>,
+        "Vulnerabilities" => k8s_vulnerabilities: List<Resource<'a>>,
+        "Misconfigurations" => k8s_misconfigurations: List<Resource<'a>>,
+    }
+}
+
+trivy_object! {
+    struct TrivyMeta as "`Trivy` metadata" {
+        "Version" => version: LStr<'a>,
+    }
+}
+
+trivy_object! {
+    /// A Kubernetes resource and the results of scanning it.
+    struct Resource as "Kubernetes resource" {
+        "Namespace" => namespace: LStr<'a>,
+        "Kind" => kind: LStr<'a>,
+        "Name" => name: LStr<'a>,
+        "Results" => results: List<ResultEntry<'a>>,
+        "Error" => error: LStr<'a>,
+    }
+}
+
+trivy_object! {
+    /// One scanned target (an OS, a lock file, an IaC file, a secret-scanned file).
+    struct ResultEntry as "result" {
+        "Target" => target: LStr<'a>,
+        "Class" => class: LStr<'a>,
+        "Type" => r#type: LStr<'a>,
+        "Vulnerabilities" => vulnerabilities: List<Vulnerability<'a>>,
+        "Misconfigurations" => misconfigurations: List<Misconfiguration<'a>>,
+        "Secrets" => secrets: List<Secret<'a>>,
+        "Licenses" => licenses: List<License<'a>>,
+        "ExperimentalModifiedFindings" => modified_findings: Count,
+    }
+}
+
+trivy_object! {
+    struct Vulnerability as "vulnerability" {
+        "VulnerabilityID" => vulnerability_id: LStr<'a>,
+        "VendorIDs" => vendor_ids: LStrs<'a>,
+        "PkgName" => pkg_name: LStr<'a>,
+        "PkgPath" => pkg_path: LStr<'a>,
+        "PkgIdentifier" => pkg_identifier: Lenient<PkgIdentifier<'a>>,
+        "PkgRef" => pkg_ref: LStr<'a>,
+        "Ref" => r#ref: LStr<'a>,
+        "InstalledVersion" => installed_version: LStr<'a>,
+        "FixedVersion" => fixed_version: LStr<'a>,
+        "Status" => status: LStr<'a>,
+        "Layer" => layer: Lenient<Layer<'a>>,
+        "SeveritySource" => severity_source: LStr<'a>,
+        "PrimaryURL" => primary_url: LStr<'a>,
+        "Title" => title: LStr<'a>,
+        "Description" => description: LStr<'a>,
+        "Severity" => severity: LStr<'a>,
+        "CweIDs" => cwe_ids: LStrs<'a>,
+        "CVSS" => cvss: Cvss<'a>,
+        "References" => references: LStrs<'a>,
+    }
+}
+
+trivy_object! {
+    struct PkgIdentifier as "`PkgIdentifier`" {
+        "PURL" => purl: LStr<'a>,
+    }
+}
+
+trivy_object! {
+    struct Layer as "`Layer`" {
+        "Digest" => digest: LStr<'a>,
+        "DiffID" => diff_id: LStr<'a>,
+    }
+}
+
+trivy_object! {
+    /// One source's scores in a vulnerability's `CVSS` map.
+    struct CvssEntry as "CVSS" {
+        "V2Score" => v2_score: LF64,
+        "V2Vector" => v2_vector: LStr<'a>,
+        "V3Score" => v3_score: LF64,
+        "V3Vector" => v3_vector: LStr<'a>,
+        "V40Score" => v40_score: LF64,
+        "V40Vector" => v40_vector: LStr<'a>,
+    }
+}
+
+impl CvssEntry<'_> {
+    /// Score and vector of the CVSS version at `index` of [`CVSS_FIELDS`].
+    fn version(&self, index: usize) -> (Option<f64>, Option<&str>) {
+        match index {
+            0 => (self.v3_score.0, self.v3_vector.get()),
+            1 => (self.v40_score.0, self.v40_vector.get()),
+            _ => (self.v2_score.0, self.v2_vector.get()),
+        }
+    }
+}
+
+trivy_object! {
+    struct Misconfiguration as "misconfiguration" {
+        "ID" => id: LStr<'a>,
+        "AVDID" => avd_id: LStr<'a>,
+        "Title" => title: LStr<'a>,
+        "Description" => description: LStr<'a>,
+        "Message" => message: LStr<'a>,
+        "Resolution" => resolution: LStr<'a>,
+        "Severity" => severity: LStr<'a>,
+        "PrimaryURL" => primary_url: LStr<'a>,
+        "References" => references: LStrs<'a>,
+        "Status" => status: LStr<'a>,
+        "CauseMetadata" => cause: Lenient<CauseMetadata<'a>>,
+    }
+}
+
+trivy_object! {
+    struct CauseMetadata as "`CauseMetadata`" {
+        "Resource" => resource: LStr<'a>,
+        "StartLine" => start_line: LU64,
+        "EndLine" => end_line: LU64,
+    }
+}
+
+trivy_object! {
+    /// A detected secret. `Match` is only checked for presence and `Code` is not read at all:
+    /// secret material never enters the model.
+    struct Secret as "secret" {
+        "RuleID" => rule_id: LStr<'a>,
+        "Category" => category: LStr<'a>,
+        "Severity" => severity: LStr<'a>,
+        "Title" => title: LStr<'a>,
+        "StartLine" => start_line: LU64,
+        "EndLine" => end_line: LU64,
+        "Match" => has_match: NonEmpty,
+    }
+}
+
+trivy_object! {
+    struct License as "license" {
+        "Severity" => severity: LStr<'a>,
+        "Category" => category: LStr<'a>,
+        "PkgName" => pkg_name: LStr<'a>,
+        "FilePath" => file_path: LStr<'a>,
+        "Name" => name: LStr<'a>,
+        "Link" => link: LStr<'a>,
+    }
+}
+
+/// The whole document: `null`, a legacy array of results, or an object.
+enum Document<'a> {
+    Null,
+    Legacy(Vec<Element<'a>>),
+    Object(Box<Report<'a>>),
+    /// A scalar: never a Trivy report.
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Document<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Document<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a Trivy report (an object, an array of results or null)")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Document::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Document::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(e) = seq.next_element()? {
+                    out.push(e);
+                }
+                Ok(Document::Legacy(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Report::deserialize(MapAccessDeserializer::new(map))
+                    .map(|r| Document::Object(Box::new(r)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Document::Other("a JSON boolean"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Document::Other("a JSON number"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Document::Other("a JSON number"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Document::Other("a JSON number"))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Document::Other("a JSON string"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An element of the legacy top-level array.
+enum Element<'a> {
+    Result(ResultEntry<'a>),
+    NotObject(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Element<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Element<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a Trivy result object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                ResultEntry::deserialize(MapAccessDeserializer::new(map)).map(Element::Result)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Element::NotObject("an array"))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Element::NotObject("null"))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Element::NotObject("a boolean"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Element::NotObject("a number"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Element::NotObject("a number"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Element::NotObject("a number"))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Element::NotObject("a string"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A list of Trivy objects; `null` or absent is `None`. Any other non-array is an error, and
+/// a string is reported without its text (it may be secret material).
+struct List<T>(Option<Vec<T>>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                // Never trust a size hint from the input for the allocation.
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                while let Some(e) = seq.next_element()? {
+                    out.push(e);
+                }
+                Ok(List(Some(out)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(List(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Err(E::invalid_type(de::Unexpected::Other("string"), &self))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A map key, borrowed from the input when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A lenient string: text as given (borrowed when possible), numbers and booleans as their
+/// text, anything else (null, arrays, objects) absent. Never fails.
+#[derive(Default)]
+struct LStr<'a>(Option<Cow<'a, str>>);
+
+impl LStr<'_> {
+    /// The value as written.
+    fn raw(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// Trimmed; empty counts as absent.
+    fn get(&self) -> Option<&str> {
+        self.raw().map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    fn owned(&self) -> Option<String> {
+        self.get().map(str::to_owned)
+    }
+}
+
+impl<'de> Deserialize<'de> for LStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Owned(v))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LStr(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LStr(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(LStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LStr(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A lenient list of strings: an array keeps its string (and number) elements; anything else
+/// is an empty list.
+#[derive(Default)]
+struct LStrs<'a>(Vec<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for LStrs<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LStrs<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(LStr(s)) = a.next_element::<LStr<'de>>()? {
+                    out.extend(s);
+                }
+                Ok(LStrs(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LStrs::default())
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                // A single string where a list belongs: keep it.
+                Ok(LStrs(vec![Cow::Borrowed(v)]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LStrs(vec![Cow::Owned(v.to_owned())]))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LStrs::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(LStrs::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(LStrs::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(LStrs::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(LStrs::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A lenient number (see [`json::lenient_f64`]).
+#[derive(Default)]
+struct LF64(Option<f64>);
+
+impl<'de> Deserialize<'de> for LF64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        json::lenient_f64(d).map(LF64)
+    }
+}
+
+/// A lenient non-negative integer (see [`json::lenient_u64`]).
+#[derive(Default)]
+struct LU64(Option<u64>);
+
+impl<'de> Deserialize<'de> for LU64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        json::lenient_u64(d).map(LU64)
+    }
+}
+
+/// An object we only keep things from: anything but an object is absent.
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A vulnerability's `CVSS` map (source → scores), in document order; entries that are not
+/// objects are dropped.
+#[derive(Default)]
+struct Cvss<'a>(Vec<(Cow<'a, str>, CvssEntry<'a>)>);
+
+impl<'de> Deserialize<'de> for Cvss<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cvss<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a CVSS object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out: Vec<(Cow<'de, str>, CvssEntry<'de>)> = Vec::new();
+                while let Some(Key(vendor)) = map.next_key::<Key<'de>>()? {
+                    if let Lenient(Some(entry)) = map.next_value::<Lenient<CvssEntry<'de>>>()? {
+                        // A repeated source keeps its last value.
+                        out.retain(|(v, _)| *v != vendor);
+                        out.push((vendor, entry));
+                    }
+                }
+                Ok(Cvss(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Cvss::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Cvss::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Cvss::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Cvss::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Cvss::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Cvss::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Cvss::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The number of elements of an array (`ExperimentalModifiedFindings`); anything else is 0.
+#[derive(Default)]
+struct Count(u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut n = 0;
+                while a.next_element::<IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Count(n))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Count(0))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Count(0))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Count(0))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Count(0))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Count(0))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Count(0))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Count(0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Whether a value is a non-empty string. The string itself is looked at only for its length
+/// and then dropped (used for secret `Match`, which must never be stored).
+#[derive(Default)]
+struct NonEmpty(bool);
+
+impl<'de> Deserialize<'de> for NonEmpty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NonEmpty;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(NonEmpty(!v.is_empty()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(NonEmpty(false))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(NonEmpty(false))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(NonEmpty(false))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(NonEmpty(false))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(NonEmpty(false))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(NonEmpty(false))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(NonEmpty(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VulnIdKind;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/trivy/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn parse_named(bytes: &[u8], name: &str) -> Result<ParsedReport, IngestError> {
+        parse(
+            bytes,
+            &ParseContext {
+                input: Text::from(name),
+            },
+        )
+    }
+
+    fn load(name: &str) -> ParsedReport {
+        parse_named(&fixture(name), name).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn find<'r>(report: &'r ParsedReport, rule_id: &str, pkg: &str) -> &'r Finding {
+        report
+            .findings
+            .iter()
+            .find(|f| {
+                f.rule_id == rule_id
+                    && f.location.package.as_ref().map_or("", |p| p.name.as_str()) == pkg
+            })
+            .unwrap_or_else(|| panic!("no finding {rule_id} / {pkg}"))
+    }
+
+    fn count(report: &ParsedReport, kind: FindingKind) -> usize {
+        report.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    const IMAGE_TARGET: &str = "registry.example.com/shop/api:1.4.2 (debian 12.5)";
+
+    #[test]
+    fn schema2_image_counts_layout_and_scanner() {
+        let r = load("schema2_image.json");
+        assert_eq!(count(&r, FindingKind::Vulnerability), 10);
+        // DS002, DS026 and the AVDID-only DS013 fail; DS001 passes, DS005 is an exception.
+        assert_eq!(count(&r, FindingKind::Misconfiguration), 3);
+        assert_eq!(count(&r, FindingKind::Secret), 2);
+        assert_eq!(count(&r, FindingKind::License), 4);
+        assert_eq!(r.findings.len(), 19);
+        assert_eq!(r.stats.upstream_suppressed, 2);
+        assert_eq!(r.scanners.len(), 1);
+        assert_eq!(&*r.scanners[0].name, "Trivy");
+        assert_eq!(r.scanners[0].version.as_deref(), Some("0.58.1"));
+        assert!(r.findings.iter().all(|f| f.scanner == r.scanners[0]));
+        assert!(r.findings.iter().all(|f| &*f.input == "schema2_image.json"));
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| f.suppression.is_none() && f.confidence.is_none())
+        );
+        assert_eq!(
+            r.stats.notes[0],
+            "Trivy SchemaVersion 2 report for `registry.example.com/shop/api:1.4.2` \
+             (container_image), 6 results"
+        );
+        assert!(
+            r.stats
+                .notes
+                .iter()
+                .any(|n| n.contains("1 PASS, 1 EXCEPTION")),
+            "{:?}",
+            r.stats.notes
+        );
+    }
+
+    #[test]
+    fn severity_field_decides_and_cvss_is_the_fallback() {
+        let r = load("schema2_image.json");
+        let direct = find(&r, "CVE-2024-6387", "openssh-server");
+        assert_eq!(direct.severity, Severity::High);
+        assert_eq!(direct.severity_source.to_string(), "trivy Severity = HIGH");
+
+        // UNKNOWN with scores: the highest V3 score over all sources (nvd 7.5 > redhat 3.7);
+        // the nvd V2 10.0 is not consulted while a V3 score exists.
+        let v3 = find(&r, "CVE-2024-2511", "libssl3");
+        assert_eq!(v3.severity, Severity::High);
+        assert_eq!(v3.severity_source.field, "trivy CVSS V3Score");
+        assert_eq!(v3.severity_source.raw, "7.5 (nvd)");
+        let cvss = v3.extra.cvss.as_ref().expect("cvss kept");
+        assert_eq!((cvss.score, cvss.source.as_str()), (7.5, "nvd"));
+        assert_eq!(
+            cvss.vector.as_deref(),
+            Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H")
+        );
+
+        // No Severity field at all, only a V2 score.
+        let v2 = find(&r, "CVE-2023-31484", "perl-base");
+        assert_eq!(v2.severity, Severity::Medium);
+        assert_eq!(
+            v2.severity_source.to_string(),
+            "trivy CVSS V2Score = 6.8 (redhat)"
+        );
+
+        // UNKNOWN and no score: stays Unknown, naming the raw value.
+        let none = find(&r, "TEMP-0841856-B18BAF", "bash");
+        assert_eq!(none.severity, Severity::Unknown);
+        assert_eq!(none.severity_source.to_string(), "trivy Severity = UNKNOWN");
+        assert!(none.extra.cvss.is_none());
+
+        // A score of 0 decides nothing.
+        let zero = find(&r, "CVE-2022-0563", "util-linux");
+        assert_eq!(zero.severity, Severity::Unknown);
+        assert!(zero.extra.cvss.is_none());
+
+        // The Severity field wins over a higher score.
+        let low = find(&r, "CVE-2011-3374", "apt");
+        assert_eq!(low.severity, Severity::Low);
+        assert_eq!(low.extra.cvss.as_ref().map(|c| c.score), Some(3.7));
+    }
+
+    #[test]
+    fn cvss_pick_prefers_the_severity_source_vendor_on_ties() {
+        let doc = br#"{"SchemaVersion": 2, "Results": [{"Target": "t", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2024-1", "PkgName": "p", "SeveritySource": "redhat",
+             "CVSS": {"nvd": {"V3Score": 8.1, "V3Vector": "N"},
+                      "redhat": {"V3Score": 8.1, "V3Vector": "R"},
+                      "ghsa": {"V40Score": 9.9}}}]}]}"#;
+        let r = parse_named(doc, "x").expect("parses");
+        let c = r.findings[0].extra.cvss.as_ref().expect("cvss");
+        assert_eq!(
+            (c.source.as_str(), c.vector.as_deref()),
+            ("redhat", Some("R"))
+        );
+        assert_eq!(r.findings[0].severity, Severity::High);
+        // Only a V4.0 score: used when there is no V3 score.
+        let doc = br#"{"SchemaVersion": 2, "Results": [{"Target": "t", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2024-2", "PkgName": "p", "Severity": "UNKNOWN",
+             "CVSS": {"ghsa": {"V40Score": 9.3, "V2Score": 5.0}}}]}]}"#;
+        let r = parse_named(doc, "x").expect("parses");
+        assert_eq!(r.findings[0].severity, Severity::Critical);
+        assert_eq!(r.findings[0].severity_source.field, "trivy CVSS V40Score");
+    }
+
+    #[test]
+    fn vulnerability_fields_are_kept() {
+        let r = load("schema2_image.json");
+        let f = find(&r, "CVE-2024-6387", "openssh-server");
+        assert_eq!(f.kind, FindingKind::Vulnerability);
+        assert_eq!(
+            f.title,
+            "openssh: regreSSHion - RCE in OpenSSH's server, on glibc-based Linux systems"
+        );
+        let ids: Vec<(VulnIdKind, &str)> =
+            f.vuln_ids.iter().map(|v| (v.kind, v.id.as_str())).collect();
+        assert_eq!(
+            ids,
+            [
+                (VulnIdKind::Cve, "CVE-2024-6387"),
+                (VulnIdKind::Distro, "DSA-5724-1")
+            ]
+        );
+        assert_eq!(f.location.target.as_deref(), Some(IMAGE_TARGET));
+        let pkg = f.location.package.as_ref().expect("package");
+        assert_eq!(pkg.version.as_deref(), Some("1:9.2p1-2"));
+        assert_eq!(
+            pkg.purl.as_deref(),
+            Some("pkg:deb/debian/openssh-server@1:9.2p1-2?arch=amd64&distro=debian-12.5")
+        );
+        // DiffID is preferred over Digest.
+        assert_eq!(
+            pkg.layer.as_deref(),
+            Some("sha256:9a8b7c6d5e4f30211203f4e5d6c7b8a9e0f1a2b3c4d5e6f708192a3b4c5d6e7f")
+        );
+        assert_eq!(
+            f.fix.as_ref().and_then(|x| x.fixed_version.as_deref()),
+            Some("1:9.2p1-2+deb12u3")
+        );
+        assert_eq!(f.cwes, [364]);
+        assert_eq!(f.references.len(), 2);
+        assert_eq!(
+            f.extra.help_uri.as_deref(),
+            Some("https://avd.aquasec.com/nvd/cve-2024-6387")
+        );
+        assert_eq!(f.extra.tags, ["os-pkgs", "debian"]);
+        assert_eq!(
+            f.location.display_short(),
+            format!("openssh-server@1:9.2p1-2 ({IMAGE_TARGET})")
+        );
+
+        let statuses: Vec<Option<&str>> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Vulnerability)
+            .map(|f| f.extra.status.as_deref())
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                Some("fixed"),
+                Some("fixed"),
+                Some("will_not_fix"),
+                Some("affected"),
+                Some("affected"),
+                Some("end_of_life"),
+                Some("not_affected"),
+                Some("fix_deferred"),
+                Some("fixed"),
+                Some("fixed"),
+            ]
+        );
+
+        let jar = &r.findings[8];
+        let pkg = jar.location.package.as_ref().expect("package");
+        assert_eq!(
+            pkg.path.as_deref(),
+            Some("app/lib/jackson-databind-2.13.4.jar")
+        );
+        // Only a Digest: it is the layer.
+        assert_eq!(
+            pkg.layer.as_deref(),
+            Some("sha256:0c2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809")
+        );
+        assert_eq!(jar.vuln_ids[1].id, "GHSA-jjjh-jjxp-wpff");
+        assert_eq!(jar.vuln_ids[1].kind, VulnIdKind::Ghsa);
+    }
+
+    #[test]
+    fn descriptions_are_shared_not_copied() {
+        let r = load("schema2_image.json");
+        let a = find(&r, "CVE-2024-6387", "openssh-server")
+            .description
+            .clone();
+        let b = find(&r, "CVE-2024-6387", "openssh-client")
+            .description
+            .clone();
+        let (a, b) = (a.expect("description"), b.expect("description"));
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    #[test]
+    fn vulnerability_fingerprints() {
+        let r = load("schema2_image.json");
+        let server = find(&r, "CVE-2024-6387", "openssh-server");
+        let client = find(&r, "CVE-2024-6387", "openssh-client");
+        assert_ne!(server.fingerprint, client.fingerprint);
+        let expected = Fingerprint::builder("pkg")
+            .field("CVE-2024-6387")
+            .field("openssh-server")
+            .opt(Some("1:9.2p1-2"))
+            .field(IMAGE_TARGET)
+            .opt(None)
+            .finish();
+        assert_eq!(server.fingerprint, expected);
+        // The same library in two jars: two findings, two identities.
+        let jars: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "CVE-2022-42003")
+            .collect();
+        assert_eq!(jars.len(), 2);
+        assert_ne!(jars[0].fingerprint, jars[1].fingerprint);
+        // Identity does not depend on severity or description: a re-scored copy matches.
+        let doc = fixture("schema2_image.json");
+        let text = String::from_utf8(doc).expect("utf-8").replacen(
+            "\"Severity\": \"HIGH\"",
+            "\"Severity\": \"LOW\"",
+            1,
+        );
+        let rescored = parse_named(text.as_bytes(), "x").expect("parses");
+        assert_eq!(rescored.findings[0].severity, Severity::Low);
+        assert_eq!(rescored.findings[0].fingerprint, server.fingerprint);
+    }
+
+    #[test]
+    fn misconfigurations_fail_only_with_location_and_fix() {
+        let r = load("schema2_image.json");
+        let m: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Misconfiguration)
+            .collect();
+        let ids: Vec<&str> = m.iter().map(|f| f.rule_id.as_str()).collect();
+        // DS013 has no ID: the AVDID stands in.
+        assert_eq!(ids, ["DS002", "DS026", "AVD-DS-0013"]);
+        let ds002 = m[0];
+        assert_eq!(ds002.severity, Severity::High);
+        assert_eq!(ds002.title, "Image user should not be 'root'");
+        assert_eq!(ds002.extra.rule_name.as_deref(), Some("AVD-DS-0002"));
+        assert_eq!(
+            ds002.fix.as_ref().and_then(|f| f.solution.as_deref()),
+            Some("Add 'USER <non root user name>' line to the Dockerfile")
+        );
+        let desc = ds002.description.as_deref().expect("description");
+        assert!(
+            desc.starts_with("Running containers with 'root' user"),
+            "{desc}"
+        );
+        assert!(desc.ends_with("with non-root user as argument"), "{desc}");
+        let file = ds002.location.file.as_ref().expect("file");
+        assert_eq!((file.path.as_str(), file.region), ("Dockerfile", None));
+        let ds013 = m[2];
+        let region = ds013
+            .location
+            .file
+            .as_ref()
+            .and_then(|f| f.region)
+            .expect("region");
+        assert_eq!((region.start_line, region.end_line), (Some(12), Some(13)));
+        assert!(
+            ds013
+                .location
+                .file
+                .as_ref()
+                .is_some_and(|f| f.snippet.is_none())
+        );
+        assert_eq!(
+            ds002.fingerprint,
+            Fingerprint::builder("config")
+                .field("DS002")
+                .field("Dockerfile")
+                .opt(None)
+                .opt(None)
+                .finish()
+        );
+    }
+
+    #[test]
+    fn secrets_never_enter_the_model() {
+        let r = load("schema2_image.json");
+        let json = serde_json::to_string(&r.findings).expect("serialises");
+        let debug = format!("{:?} {:?}", r.findings, r.stats);
+        for leaked in [
+            "wJalrXUtnFEMI",
+            "EXAMPLEKEY",
+            "ghp_R2d2",
+            "AWS_SECRET_ACCESS_KEY=",
+            "GITHUB_TOKEN=",
+        ] {
+            assert!(!json.contains(leaked), "{leaked} in JSON");
+            assert!(!debug.contains(leaked), "{leaked} in Debug");
+        }
+        let s: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Secret)
+            .collect();
+        assert_eq!(s[0].rule_id, "aws-secret-access-key");
+        assert_eq!(s[0].title, "AWS Secret Access Key");
+        assert_eq!(s[0].severity, Severity::Critical);
+        assert_eq!(s[0].extra.tags, ["secret", "AWS"]);
+        let file = s[0].location.file.as_ref().expect("file");
+        assert_eq!(file.path, "app/.env.production");
+        assert_eq!(file.snippet.as_deref(), Some(REDACTED));
+        assert_eq!(file.region.and_then(|r| r.start_line), Some(3));
+        assert_eq!(
+            s[0].fingerprint,
+            Fingerprint::builder("secret")
+                .field("aws-secret-access-key")
+                .field("app/.env.production")
+                .field("3")
+                .opt(None)
+                .finish()
+        );
+        assert_ne!(s[0].fingerprint, s[1].fingerprint);
+    }
+
+    #[test]
+    fn licenses() {
+        let r = load("schema2_image.json");
+        let l: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::License)
+            .collect();
+        let got: Vec<(&str, &str, Severity)> = l
+            .iter()
+            .map(|f| (f.rule_id.as_str(), f.title.as_str(), f.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "GPL-3.0-or-later",
+                    "License GPL-3.0-or-later (restricted)",
+                    Severity::High
+                ),
+                ("Zlib", "License Zlib (notice)", Severity::Low),
+                (
+                    "LicenseRef-openssl-custom",
+                    "License LicenseRef-openssl-custom (unknown)",
+                    Severity::Unknown
+                ),
+                (
+                    "AGPL-3.0",
+                    "License AGPL-3.0 (forbidden)",
+                    Severity::Critical
+                ),
+            ]
+        );
+        assert_eq!(l[2].severity_source.to_string(), "trivy Severity = UNKNOWN");
+        assert_eq!(
+            l[0].location.package.as_ref().map(|p| p.name.as_str()),
+            Some("bash")
+        );
+        assert!(l[0].location.file.is_none());
+        assert!(l[3].location.package.is_none());
+        assert_eq!(
+            l[3].location.file.as_ref().map(|f| f.path.as_str()),
+            Some("app/vendor/pdfgen/LICENSE")
+        );
+        assert_eq!(
+            l[3].extra.help_uri.as_deref(),
+            Some("https://spdx.org/licenses/AGPL-3.0.html")
+        );
+        assert_eq!(l[3].extra.tags, ["license-file", "forbidden"]);
+    }
+
+    #[test]
+    fn legacy_array_layout() {
+        let r = load("legacy_array.json");
+        assert_eq!(r.findings.len(), 4);
+        assert_eq!(r.scanners[0].version, None);
+        assert_eq!(
+            r.stats.notes,
+            ["legacy Trivy array layout (before SchemaVersion 2), 3 results"]
+        );
+        assert_eq!(
+            find(&r, "CVE-2021-36159", "apk-tools").severity,
+            Severity::Critical
+        );
+        // An entry that is only a package name is still a finding, of unknown severity.
+        let bare = find(&r, "", "minimist");
+        assert_eq!(bare.severity, Severity::Unknown);
+        assert_eq!(bare.severity_source.field, "trivy Severity");
+        assert_eq!(bare.severity_source.raw, "");
+        assert_eq!(
+            bare.title,
+            "Vulnerability without VulnerabilityID in minimist"
+        );
+        assert!(bare.vuln_ids.is_empty());
+        assert_eq!(
+            bare.location.target.as_deref(),
+            Some("app/package-lock.json")
+        );
+        let nswg = find(&r, "NSWG-ECO-428", "base64url");
+        assert_eq!(nswg.vuln_ids[0].kind, VulnIdKind::Other);
+    }
+
+    #[test]
+    fn null_and_empty_array_are_reports_without_findings() {
+        for name in ["null.json", "empty_array.json"] {
+            let r = load(name);
+            assert!(r.findings.is_empty(), "{name}");
+            assert_eq!(r.scanners.len(), 1, "{name}");
+            assert_eq!(r.stats.notes.len(), 1, "{name}");
+        }
+        assert!(load("null.json").stats.notes[0].contains("null"));
+        assert!(parse_named(b" null \n", "x").is_ok());
+    }
+
+    #[test]
+    fn object_without_schema_version() {
+        let r = load("pre020_object.json");
+        assert_eq!(r.findings.len(), 2);
+        assert_eq!(
+            r.stats.notes[0],
+            "Trivy report object without SchemaVersion (before 0.20) for `shop-worker:0.9.1` \
+             (container_image), 2 results"
+        );
+        // A result with an empty Target is located on the artifact.
+        let go = find(&r, "CVE-2021-38297", "stdlib");
+        assert_eq!(go.location.target.as_deref(), Some("shop-worker:0.9.1"));
+        assert_eq!(go.severity, Severity::Critical);
+        assert_eq!(
+            go.severity_source.to_string(),
+            "trivy CVSS V3Score = 9.8 (nvd)"
+        );
+    }
+
+    fn resource(f: &Finding) -> String {
+        f.location
+            .resource
+            .as_ref()
+            .map(ResourceLocation::display)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn kubernetes_resources_layout() {
+        let r = load("k8s_resources.json");
+        let got: Vec<(FindingKind, String, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (f.kind, resource(f), f.rule_id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    FindingKind::Vulnerability,
+                    "shop/Deployment/api".into(),
+                    "CVE-2023-45853"
+                ),
+                (
+                    FindingKind::Secret,
+                    "shop/Deployment/api".into(),
+                    "private-key"
+                ),
+                (
+                    FindingKind::Vulnerability,
+                    "shop/Deployment/worker".into(),
+                    "CVE-2023-45853"
+                ),
+                (
+                    FindingKind::Misconfiguration,
+                    "shop/Deployment/api".into(),
+                    "KSV001"
+                ),
+                (
+                    FindingKind::Misconfiguration,
+                    "ClusterRole/shop-admin".into(),
+                    "KSV046"
+                ),
+            ]
+        );
+        // The same CVE in the same image, in two workloads: two identities.
+        assert_ne!(r.findings[0].fingerprint, r.findings[2].fingerprint);
+        let res = r.findings[4].location.resource.as_ref().expect("resource");
+        assert_eq!(res.namespace, None);
+        assert_eq!(
+            r.findings[3]
+                .location
+                .file
+                .as_ref()
+                .map(|f| f.path.as_str()),
+            Some("Deployment/api")
+        );
+        assert_eq!(
+            r.stats.notes[0],
+            "Trivy Kubernetes report (Resources) for cluster `kind-dev`, 5 resources"
+        );
+        assert!(r.stats.notes.iter().any(|n| n.contains("1 PASS")));
+        assert!(
+            r.stats.notes.iter().any(|n| n.starts_with(
+                "Trivy reported a scan error for shop/CronJob/nightly-report: scan error"
+            )),
+            "{:?}",
+            r.stats.notes
+        );
+        let json = serde_json::to_string(&r.findings).expect("serialises");
+        assert!(!json.contains("FakeKeyMaterial") && !json.contains("BEGIN RSA"));
+    }
+
+    #[test]
+    fn kubernetes_classic_layout() {
+        let r = load("k8s_classic.json");
+        assert_eq!(count(&r, FindingKind::Vulnerability), 3);
+        assert_eq!(count(&r, FindingKind::Misconfiguration), 2);
+        assert!(r.findings.iter().all(|f| f.location.resource.is_some()));
+        assert_eq!(
+            r.stats.notes[0],
+            "Trivy Kubernetes report (classic Vulnerabilities/Misconfigurations resource lists) \
+             for cluster `arn:aws:eks:eu-west-1:123456789012:cluster/shop-prod`, 4 resources"
+        );
+        let ksv003: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "KSV003")
+            .collect();
+        assert_eq!(resource(ksv003[1]), "kube-system/DaemonSet/aws-node");
+        assert_ne!(ksv003[0].fingerprint, ksv003[1].fingerprint);
+        let apt: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "CVE-2011-3374")
+            .collect();
+        assert_ne!(apt[0].fingerprint, apt[1].fingerprint);
+        assert_eq!(
+            apt[0].fingerprint,
+            Fingerprint::builder("pkg")
+                .field("CVE-2011-3374")
+                .field("apt")
+                .opt(Some("1.8.2.1"))
+                .field("registry.example.com/shop/api:1.3.0 (debian 10.4)")
+                .opt(Some("shop/Deployment/api"))
+                .finish()
+        );
+        assert_eq!(
+            apt[0].location.display_short(),
+            "shop/Deployment/api apt@1.8.2.1 (registry.example.com/shop/api:1.3.0 (debian 10.4))"
+        );
+    }
+
+    #[test]
+    fn kubernetes_summary_findings_layout() {
+        let r = load("k8s_summary_findings.json");
+        assert_eq!(r.findings.len(), 2);
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| resource(f) == "default/Deployment/nginx")
+        );
+        assert!(r.stats.notes[0].starts_with("Trivy Kubernetes report (Findings)"));
+    }
+
+    #[test]
+    fn truncated_report_is_a_json_error_with_position() {
+        let err = parse_named(&fixture("truncated.json"), "t").expect_err("must fail");
+        match &err {
+            IngestError::Json { line, message, .. } => {
+                assert_eq!(*line, 66);
+                assert!(message.contains("truncated"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn documents_that_are_not_trivy_reports_are_errors() {
+        for name in ["wrong_shape_object.json", "wrong_shape_array.json"] {
+            let err = parse_named(&fixture(name), name).expect_err(name);
+            assert!(
+                matches!(err, IngestError::WrongFormat { .. }),
+                "{name}: {err:?}"
+            );
+        }
+        let wrong: [&[u8]; 7] = [
+            b"42",
+            b"\"report\"",
+            b"true",
+            b"{}",
+            br#"[{"name": "x"}]"#,
+            br#"[{"Target": "a"}, 7]"#,
+            // A single result object is not a report: its Vulnerabilities are not resources.
+            br#"{"Target": "a", "Vulnerabilities": [{"VulnerabilityID": "CVE-2024-1", "PkgName": "x"}]}"#,
+        ];
+        for doc in wrong {
+            let err = parse_named(doc, "x").expect_err(&String::from_utf8_lossy(doc));
+            assert!(matches!(err, IngestError::WrongFormat { .. }), "{err:?}");
+        }
+        let err = parse_named(br#"{"SchemaVersion": 3, "Results": []}"#, "x").expect_err("v3");
+        assert!(
+            matches!(&err, IngestError::UnsupportedVersion { version, .. } if version == "3"),
+            "{err:?}"
+        );
+        // Structural type errors name the JSON path.
+        let err = parse_named(
+            b"{\"SchemaVersion\": 2,\n \"Results\": [{\"Target\": \"a\", \"Vulnerabilities\": [1]}]}",
+            "x",
+        )
+        .expect_err("bad vuln");
+        match err {
+            IngestError::Json {
+                line,
+                path,
+                message,
+                ..
+            } => {
+                assert_eq!(line, 2);
+                assert!(
+                    message.contains("expected a Trivy vulnerability object"),
+                    "{message}"
+                );
+                assert_eq!(path.as_deref(), Some("$.Results[0].Vulnerabilities[0]"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        // A bare string where a secret object belongs: the error does not repeat it.
+        let err = parse_named(
+            br#"{"SchemaVersion": 2, "Results": [{"Target": "a", "Secrets": ["AKIAIOSFODNN7EXAMPLE"]}]}"#,
+            "x",
+        )
+        .expect_err("bad secret");
+        assert!(!err.to_string().contains("AKIA"), "{err}");
+        assert!(err.to_string().contains("$.Results[0].Secrets[0]"), "{err}");
+        let err = parse_named(
+            br#"{"SchemaVersion": 2, "Results": [{"Target": "a", "Secrets": "AKIAIOSFODNN7EXAMPLE"}]}"#,
+            "x",
+        )
+        .expect_err("bad secrets");
+        assert!(!err.to_string().contains("AKIA"), "{err}");
+        let err = parse_named(br#"{"SchemaVersion": 2, "Results": {}}"#, "x").expect_err("obj");
+        assert!(matches!(err, IngestError::Json { .. }), "{err:?}");
+        assert!(parse_named(b"{\"SchemaVersion\": 2} trailing", "x").is_err());
+        assert!(parse_named(b"{\"SchemaVersion\": NaN}", "x").is_err());
+    }
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse_named(deep.as_bytes(), "x").is_err());
+        let deep_obj = format!(
+            "{{\"SchemaVersion\": 2, \"Metadata\": {}1{}}}",
+            "{\"a\":".repeat(50_000),
+            "}".repeat(50_000)
+        );
+        // Skipped values are skipped without recursion: deep nesting there is harmless.
+        let r = parse_named(deep_obj.as_bytes(), "x").expect("ignored metadata");
+        assert!(r.findings.is_empty());
+        let deep_layer = format!(
+            "{{\"SchemaVersion\": 2, \"Results\": [{{\"Target\": \"t\", \"Vulnerabilities\": \
+             [{{\"VulnerabilityID\": \"CVE-1\", \"Layer\": {}1{}}}]}}]}}",
+            "{\"a\":".repeat(50_000),
+            "}".repeat(50_000)
+        );
+        let r = parse_named(deep_layer.as_bytes(), "x").expect("lenient layer");
+        assert_eq!(r.findings.len(), 1);
+    }
+
+    #[test]
+    fn kept_fields_are_lenient_and_repeated_keys_keep_the_last_value() {
+        let r = load("lenient_types.json");
+        assert_eq!(r.findings.len(), 2);
+        let v = &r.findings[0];
+        // "Severity" appears twice: the last ("unknown") counts, so the CVSS fallback decides;
+        // redhat's out-of-range 99 and nvd's non-object entry are ignored, ghsa's "9.1" is used.
+        assert_eq!(v.severity, Severity::Critical);
+        assert_eq!(
+            v.severity_source.to_string(),
+            "trivy CVSS V3Score = 9.1 (ghsa)"
+        );
+        let pkg = v.location.package.as_ref().expect("package");
+        assert_eq!(pkg.version.as_deref(), Some("2022"));
+        assert_eq!((pkg.layer.as_deref(), pkg.purl.as_deref()), (None, None));
+        assert!(v.cwes.is_empty());
+        assert_eq!(v.references.len(), 1);
+        assert_eq!(v.extra.status.as_deref(), Some("fixed"));
+        let m = &r.findings[1];
+        assert_eq!(m.rule_id, "AVD-AWS-0086");
+        let region = m
+            .location
+            .file
+            .as_ref()
+            .and_then(|f| f.region)
+            .expect("region");
+        assert_eq!((region.start_line, region.end_line), (Some(14), None));
+        assert_eq!(
+            m.references,
+            ["42", "https://avd.aquasec.com/misconfig/avd-aws-0086"]
+        );
+        assert_eq!(r.stats.upstream_suppressed, 0);
+        assert!(
+            r.stats
+                .notes
+                .iter()
+                .any(|n| n.contains("1 with a missing or unrecognised Status")),
+            "{:?}",
+            r.stats.notes
+        );
+    }
+
+    #[test]
+    fn snapshots() {
+        for name in [
+            "schema2_image",
+            "legacy_array",
+            "pre020_object",
+            "k8s_resources",
+            "k8s_classic",
+        ] {
+            let r = load(&format!("{name}.json"));
+            insta::with_settings!({snapshot_path => "../../snapshots"}, {
+                insta::assert_yaml_snapshot!(name, &r.findings);
+            });
+        }
+    }
 }

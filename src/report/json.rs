@@ -277,3 +277,98 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
     buffered.write_all(b"\n")?;
     buffered.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{HOSTILE, hostile_verdict, policy_verdict, sample_verdict};
+
+    fn rendered(verdict: &Verdict) -> String {
+        let mut out = Vec::new();
+        render(verdict, &mut out).expect("renders");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn sample_json() {
+        let text = rendered(&sample_verdict());
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(doc["verdict"], "fail");
+        assert_eq!(doc["exit_code"], 1);
+        assert_eq!(doc["findings"].as_array().map(Vec::len), Some(8));
+        assert_eq!(doc["summary"]["by_outcome"]["fail"], 2);
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("json_sample", text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]"));
+        });
+    }
+
+    #[test]
+    fn hostile_text_round_trips_exactly() {
+        let text = rendered(&hostile_verdict());
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let web = doc["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["rule_id"] == "40012"))
+            .expect("web finding");
+        assert_eq!(web["title"], HOSTILE);
+        assert!(!text.contains('\u{1b}'), "raw escape in JSON text");
+    }
+
+    #[test]
+    fn waivers_and_policy_decisions_are_in_the_document() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&rendered(&policy_verdict())).expect("valid JSON");
+        assert_eq!(doc["verdict"], "error");
+        assert_eq!(doc["exit_code"], 2);
+        assert_eq!(doc["today"], "2026-06-01");
+        assert_eq!(doc["missing_reports"], serde_json::json!(["gitleaks"]));
+        let findings = doc["findings"].as_array().expect("findings");
+        let waived = findings
+            .iter()
+            .find(|f| f["outcome"] == "waived")
+            .expect("a waived finding");
+        assert_eq!(
+            waived["waiver"],
+            serde_json::json!({
+                "number": 1,
+                "id": "TEMP-0841856-B18BAF",
+                "reason": "not reachable: no shell in the runtime image",
+                "expires": "2026-12-31",
+                "owner": "platform"
+            })
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|f| f["outcome"] == "waived" || f["waiver"].is_null())
+        );
+        let states: Vec<_> = doc["waivers"]
+            .as_array()
+            .expect("waivers")
+            .iter()
+            .map(|w| {
+                (
+                    w["state"].clone(),
+                    w["matched"].clone(),
+                    w["applied"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("used".into(), 1.into(), 1.into()),
+                ("stale".into(), 0.into(), 0.into()),
+                ("expired".into(), 1.into(), 0.into()),
+            ]
+        );
+        assert_eq!(
+            doc["policy"]["rules"][0]["label"],
+            "rule #1 (scangate.toml:4)"
+        );
+        assert_eq!(
+            doc["policy"]["rules"][0]["match"]["kind"],
+            serde_json::json!(["misconfiguration"])
+        );
+    }
+}

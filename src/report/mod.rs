@@ -4,6 +4,8 @@
 //! A new format is one file here plus one arm in [`OutputFormat`].
 
 pub mod explain;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod json;
 pub mod table;
 

@@ -268,3 +268,80 @@ fn blocking(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
+
+    fn rendered(verdict: &Verdict, options: &RenderOptions) -> String {
+        let mut out = Vec::new();
+        render(verdict, options, &mut out).expect("renders");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn sample_table() {
+        let text = rendered(&sample_verdict(), &RenderOptions::default());
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("table_sample", text);
+        });
+    }
+
+    #[test]
+    fn hostile_text_cannot_reach_the_terminal_raw() {
+        let text = rendered(&hostile_verdict(), &RenderOptions::default());
+        for bad in ['\u{1b}', '\u{7}', '\u{0}', '\u{202e}', '\r'] {
+            assert!(!text.contains(bad), "{bad:?} reached the terminal");
+        }
+        // The 70,000-character title is truncated.
+        assert!(
+            text.lines().all(|l| l.chars().count() < 400),
+            "a line is too long"
+        );
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("table_hostile", text);
+        });
+    }
+
+    #[test]
+    fn colour_only_when_asked_and_rows_are_capped() {
+        let v = sample_verdict();
+        let coloured = rendered(
+            &v,
+            &RenderOptions {
+                color: true,
+                max_rows: 1,
+            },
+        );
+        assert!(coloured.starts_with("scangate: \u{1b}[1;31mFAIL\u{1b}[0m"));
+        assert!(
+            coloured.contains("… and 1 more blocking findings"),
+            "{coloured}"
+        );
+        assert!(!rendered(&v, &RenderOptions::default()).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn policy_outcomes_waivers_and_missing_reports_are_shown() {
+        let text = rendered(&policy_verdict(), &RenderOptions::default());
+        assert!(
+            text.starts_with(
+                "scangate: ERROR: could not decide: no report from required scanner gitleaks\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  ✗ required scanner `gitleaks`: no parsed report"));
+        assert!(
+            text.contains("outcomes: 2 fail, 2 warn, 1 waived, 1 ignored, 2 suppressed"),
+            "{text}"
+        );
+        assert!(text.contains("stale: waiver #2 (scangate.toml:16, CVE-2099-*) matched no"));
+        assert!(text.contains(
+            "expired: waiver #3 (scangate.toml:21, python.django.*) expired on 2026-01-31"
+        ));
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("table_policy", text);
+        });
+    }
+}

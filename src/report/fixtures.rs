@@ -1,0 +1,487 @@
+//! Shared verdicts every reporter is snapshot-tested from (test builds only).
+//!
+//! [`sample_verdict`] covers every finding kind and outcome; [`hostile_verdict`] fills every
+//! text field with content that tries to break out of its output format: Markdown/HTML
+//! injection, workflow commands, terminal escapes, XML/JSON breakers, and a 70,000-character
+//! title. Versions, paths and times are fixed, so snapshots need no redaction.
+
+use std::sync::Arc;
+
+use crate::ingest::{Format, Input, ParsedReport, ReportStats};
+use crate::model::{
+    Confidence, CvssScore, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
+    PackageLocation, Region, ResourceLocation, Scanner, Severity, SeveritySource, ToolSuppression,
+    VulnId, WebInstance, WebLocation,
+};
+use crate::policy::{Policy, PolicySource};
+use crate::verdict::{RunSettings, Verdict};
+
+fn scanner(name: &str, version: &str) -> Scanner {
+    Scanner {
+        name: name.into(),
+        version: Some(version.into()),
+    }
+}
+
+fn base(
+    scanner: &Scanner,
+    kind: FindingKind,
+    rule_id: &str,
+    title: &str,
+    severity: Severity,
+    source: SeveritySource,
+    input: &str,
+) -> Finding {
+    Finding {
+        fingerprint: Fingerprint::builder("fixture")
+            .field(&scanner.name)
+            .field(rule_id)
+            .field(title)
+            .finish(),
+        scanner: scanner.clone(),
+        kind,
+        rule_id: rule_id.into(),
+        vuln_ids: VulnId::parse(rule_id).into_iter().collect(),
+        title: title.into(),
+        description: None,
+        severity,
+        severity_source: source,
+        confidence: None,
+        location: Location::default(),
+        fix: None,
+        references: vec![],
+        cwes: vec![],
+        suppression: None,
+        extra: Extra::default(),
+        input: input.into(),
+    }
+}
+
+fn input(path: &str, format: Format, scanners: Vec<Scanner>, findings: Vec<Finding>) -> Input {
+    Input {
+        path: path.into(),
+        format,
+        report: ParsedReport {
+            scanners,
+            findings,
+            stats: ReportStats::default(),
+        },
+    }
+}
+
+/// The date fixture verdicts are evaluated on.
+pub const TODAY: jiff::civil::Date = jiff::civil::date(2026, 6, 1);
+
+fn settings() -> RunSettings {
+    RunSettings {
+        today: TODAY,
+        deny_stale_waivers: false,
+    }
+}
+
+/// A verdict over three inputs with every kind and outcome: a critical CVE (fail), a high
+/// secret (fail), a medium web alert with instances (warn), a high code finding suppressed by
+/// the tool, a low misconfiguration in a Kubernetes resource (warn), an unknown-severity CVE
+/// (warn as medium), and an info web alert that ZAP marked a false positive.
+pub fn sample_verdict() -> Verdict {
+    Verdict::build(Policy::embedded(), sample_inputs(), &[], settings())
+}
+
+/// The policy [`policy_verdict`] applies: an ignore rule, a waiver in force, a stale one, an
+/// expired one, and a required scanner that has no report.
+const SAMPLE_POLICY: &str = r#"
+require = ["trivy", "zap", "sarif", "gitleaks"]
+
+[[rule]]
+kind = "misconfiguration"
+action = "ignore"
+reason = "cluster policies are enforced by the admission controller"
+
+[[waiver]]
+id = "TEMP-0841856-B18BAF"
+package = "bash"
+reason = "not reachable: no shell in the runtime image"
+expires = 2026-12-31
+owner = "platform"
+
+[[waiver]]
+id = "CVE-2099-*"
+reason = "matches nothing: stale"
+expires = 2026-12-31
+
+[[waiver]]
+id = "python.django.*"
+reason = "expired: applies no more"
+expires = 2026-01-31
+"#;
+
+/// The sample findings under [`SAMPLE_POLICY`]: waived, ignored, expired and stale waivers,
+/// and an error for the missing required report.
+pub fn policy_verdict() -> Verdict {
+    let options = crate::policy::LoadOptions {
+        today: TODAY,
+        base_dir: None,
+    };
+    let policy = Policy::from_toml(
+        SAMPLE_POLICY,
+        PolicySource::File("scangate.toml".into()),
+        &options,
+    )
+    .expect("the sample policy loads");
+    Verdict::build(policy, sample_inputs(), &[], settings())
+}
+
+fn sample_inputs() -> Vec<Input> {
+    let trivy = scanner("Trivy", "0.57.1");
+    let zap = scanner("ZAP", "2.15.0");
+    let semgrep = scanner("Semgrep OSS", "1.95.0");
+
+    let mut log4j = base(
+        &trivy,
+        FindingKind::Vulnerability,
+        "CVE-2021-44228",
+        "log4j-core: Remote code execution in Log4j 2.x",
+        Severity::Critical,
+        SeveritySource::new("trivy Severity", "CRITICAL"),
+        "reports/trivy.json",
+    );
+    log4j.vuln_ids.push(VulnId {
+        kind: crate::model::VulnIdKind::Ghsa,
+        id: "GHSA-jfh8-c2jp-5v3q".into(),
+    });
+    log4j.description = Some(Arc::from(
+        "Apache Log4j2 JNDI features do not protect against attacker controlled LDAP endpoints.",
+    ));
+    log4j.location = Location {
+        target: Some("app/lib/log4j-core-2.14.1.jar".into()),
+        package: Some(PackageLocation {
+            name: "org.apache.logging.log4j:log4j-core".into(),
+            version: Some("2.14.1".into()),
+            path: None,
+            purl: Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1".into()),
+            layer: None,
+        }),
+        ..Location::default()
+    };
+    log4j.fix = Some(Fix {
+        fixed_version: Some("2.15.0".into()),
+        solution: None,
+    });
+    log4j.cwes = vec![502];
+    log4j.references = vec!["https://nvd.nist.gov/vuln/detail/CVE-2021-44228".into()];
+    log4j.extra.status = Some("fixed".into());
+    log4j.extra.cvss = Some(CvssScore {
+        score: 10.0,
+        source: "nvd".into(),
+        vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H".into()),
+    });
+    log4j.extra.help_uri = Some("https://avd.aquasec.com/nvd/cve-2021-44228".into());
+
+    let mut secret = base(
+        &trivy,
+        FindingKind::Secret,
+        "aws-access-key-id",
+        "AWS Access Key ID",
+        Severity::High,
+        SeveritySource::new("trivy Severity", "HIGH"),
+        "reports/trivy.json",
+    );
+    secret.vuln_ids.clear();
+    secret.location = Location {
+        target: Some("deploy/.env".into()),
+        file: Some(FileLocation {
+            path: "deploy/.env".into(),
+            region: Some(Region {
+                start_line: Some(3),
+                end_line: Some(3),
+                ..Region::default()
+            }),
+            snippet: Some(crate::model::REDACTED.into()),
+        }),
+        ..Location::default()
+    };
+
+    let mut unknown = base(
+        &trivy,
+        FindingKind::Vulnerability,
+        "TEMP-0841856-B18BAF",
+        "TEMP-0841856-B18BAF",
+        Severity::Unknown,
+        SeveritySource::new("trivy Severity", "UNKNOWN"),
+        "reports/trivy.json",
+    );
+    unknown.location = Location {
+        target: Some("shop/web:1.9 (debian 12.7)".into()),
+        package: Some(PackageLocation {
+            name: "bash".into(),
+            version: Some("5.2.15-2+b7".into()),
+            ..PackageLocation::default()
+        }),
+        ..Location::default()
+    };
+
+    let mut misconfig = base(
+        &trivy,
+        FindingKind::Misconfiguration,
+        "KSV012",
+        "Runs as root user",
+        Severity::Low,
+        SeveritySource::new("trivy Severity", "LOW"),
+        "reports/trivy-k8s.json",
+    );
+    misconfig.location = Location {
+        target: Some("Deployment/web".into()),
+        resource: Some(ResourceLocation {
+            namespace: Some("shop".into()),
+            kind: "Deployment".into(),
+            name: "web".into(),
+        }),
+        ..Location::default()
+    };
+    misconfig.fix = Some(Fix {
+        fixed_version: None,
+        solution: Some(Arc::from(
+            "Set 'containers[].securityContext.runAsNonRoot' to true.",
+        )),
+    });
+
+    let mut csp = base(
+        &zap,
+        FindingKind::Web,
+        "10038",
+        "Content Security Policy (CSP) Header Not Set",
+        Severity::Medium,
+        SeveritySource::new("zap riskcode", "2"),
+        "reports/zap.xml",
+    );
+    csp.confidence = Some(Confidence::High);
+    csp.cwes = vec![693];
+    csp.location = Location {
+        target: Some("https://staging.shop.example.com".into()),
+        web: Some(WebLocation {
+            site: "https://staging.shop.example.com".into(),
+            instances: vec![
+                WebInstance {
+                    uri: "https://staging.shop.example.com/".into(),
+                    method: Some("GET".into()),
+                    ..WebInstance::default()
+                },
+                WebInstance {
+                    uri: "https://staging.shop.example.com/cart?id=1".into(),
+                    method: Some("GET".into()),
+                    ..WebInstance::default()
+                },
+            ],
+            count: Some(7),
+        }),
+        ..Location::default()
+    };
+    csp.extra.rule_name = Some("10038-1".into());
+
+    let mut comments = base(
+        &zap,
+        FindingKind::Web,
+        "10027",
+        "Information Disclosure - Suspicious Comments",
+        Severity::Info,
+        SeveritySource::new("zap riskcode", "0"),
+        "reports/zap.xml",
+    );
+    comments.confidence = Some(Confidence::FalsePositive);
+    comments.suppression = Some(ToolSuppression {
+        kind: "zap confidence 0 (false positive)".into(),
+        justification: None,
+    });
+    comments.location = Location {
+        target: Some("https://staging.shop.example.com".into()),
+        web: Some(WebLocation {
+            site: "https://staging.shop.example.com".into(),
+            instances: vec![WebInstance {
+                uri: "https://staging.shop.example.com/static/vendor.js".into(),
+                method: Some("GET".into()),
+                evidence: Some("TODO".into()),
+                ..WebInstance::default()
+            }],
+            count: None,
+        }),
+        ..Location::default()
+    };
+
+    let mut shell = base(
+        &semgrep,
+        FindingKind::Code,
+        "python.lang.security.audit.subprocess-shell-true",
+        "Found 'subprocess' function with 'shell=True'.",
+        Severity::High,
+        SeveritySource::new("sarif defaultConfiguration.level on rule", "error"),
+        "reports/semgrep.sarif",
+    );
+    shell.cwes = vec![78];
+    shell.location = Location {
+        file: Some(FileLocation {
+            path: "tools/release.py".into(),
+            region: Some(Region {
+                start_line: Some(41),
+                start_column: Some(5),
+                end_line: Some(41),
+                end_column: Some(58),
+            }),
+            snippet: Some("subprocess.run(\"git tag \" + VERSION, shell=True)".into()),
+        }),
+        ..Location::default()
+    };
+    shell.suppression = Some(ToolSuppression {
+        kind: "sarif suppression (inSource, accepted)".into(),
+        justification: Some("VERSION comes from our own pyproject.toml".into()),
+    });
+    shell.extra.help_uri =
+        Some("https://semgrep.dev/r/python.lang.security.audit.subprocess-shell-true".into());
+
+    let mut xss = base(
+        &semgrep,
+        FindingKind::Code,
+        "python.django.security.audit.xss.template-autoescape-off",
+        "Detected a template block where autoescaping is explicitly disabled.",
+        Severity::Medium,
+        SeveritySource::new("sarif security-severity on rule", "6.1"),
+        "reports/semgrep.sarif",
+    );
+    xss.cwes = vec![79];
+    xss.location = Location {
+        file: Some(FileLocation {
+            path: "shop/templates/receipt.html".into(),
+            region: Some(Region {
+                start_line: Some(14),
+                start_column: Some(1),
+                end_line: Some(16),
+                end_column: Some(3),
+            }),
+            snippet: Some("{% autoescape off %}".into()),
+        }),
+        ..Location::default()
+    };
+
+    vec![
+        input(
+            "reports/trivy.json",
+            Format::Trivy,
+            vec![trivy.clone()],
+            vec![log4j, secret, unknown],
+        ),
+        input(
+            "reports/trivy-k8s.json",
+            Format::Trivy,
+            vec![trivy],
+            vec![misconfig],
+        ),
+        input(
+            "reports/zap.xml",
+            Format::Zap,
+            vec![zap],
+            vec![csp, comments],
+        ),
+        input(
+            "reports/semgrep.sarif",
+            Format::Sarif,
+            vec![semgrep],
+            vec![shell, xss],
+        ),
+    ]
+}
+
+/// Text that tries every injection scangate's outputs must neutralise.
+pub const HOSTILE: &str = "</details><!-- scangate --> @everyone #1 <img src=x onerror=alert(1)> \
+```js\nalert(1)\n``` \u{1b}[31mred\u{1b}[0m \u{1b}]8;;https://evil.example\u{7}link\u{1b}]8;;\u{7} \
+\n::error file=x.py,line=1::injected\r\n%0A::warning::also injected ]]> \"quote' & `tick` | pipe \
+*bold* _it_ [link](javascript:alert(1)) \u{202e}reversed\u{202c} \u{0}nul";
+
+/// A verdict whose every text field is hostile, including a 70,000-character title.
+pub fn hostile_verdict() -> Verdict {
+    let tool = Scanner {
+        name: format!("Evil{HOSTILE}").into(),
+        version: Some(HOSTILE.into()),
+    };
+    let long_title = format!("{HOSTILE}{}", "A".repeat(70_000));
+    let mut code = base(
+        &tool,
+        FindingKind::Code,
+        &format!("rule{HOSTILE}"),
+        &long_title,
+        Severity::Critical,
+        SeveritySource::new("sarif level on result", HOSTILE),
+        "reports/evil,name:%0A.sarif",
+    );
+    code.description = Some(Arc::from(HOSTILE));
+    code.location = Location {
+        file: Some(FileLocation {
+            path: format!("src/{HOSTILE}.py"),
+            region: Some(Region {
+                start_line: Some(3),
+                start_column: Some(1),
+                end_line: Some(9),
+                end_column: Some(2),
+            }),
+            snippet: Some(HOSTILE.into()),
+        }),
+        ..Location::default()
+    };
+    code.references = vec![format!("javascript:alert(1)//{HOSTILE}")];
+    let mut web = base(
+        &tool,
+        FindingKind::Web,
+        "40012",
+        HOSTILE,
+        Severity::High,
+        SeveritySource::new("zap riskcode", "3"),
+        "reports/evil,name:%0A.sarif",
+    );
+    web.location = Location {
+        target: Some(HOSTILE.into()),
+        web: Some(WebLocation {
+            site: format!("https://evil.example/{HOSTILE}"),
+            instances: vec![WebInstance {
+                uri: format!("https://evil.example/?q={HOSTILE}"),
+                method: Some(HOSTILE.into()),
+                param: Some(HOSTILE.into()),
+                attack: Some(HOSTILE.into()),
+                evidence: Some(HOSTILE.into()),
+                other_info: Some(HOSTILE.into()),
+            }],
+            count: Some(1),
+        }),
+        ..Location::default()
+    };
+    web.suppression = Some(ToolSuppression {
+        kind: HOSTILE.into(),
+        justification: Some(HOSTILE.into()),
+    });
+    let inputs = vec![input(
+        "reports/evil,name:%0A.sarif",
+        Format::Sarif,
+        vec![tool],
+        vec![code, web],
+    )];
+    Verdict::build(Policy::embedded(), inputs, &[], settings())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Outcome;
+
+    #[test]
+    fn sample_covers_every_outcome_the_default_policy_gives() {
+        let v = sample_verdict();
+        assert_eq!(v.findings.len(), 8);
+        assert_eq!(v.count(Outcome::Fail), 2);
+        assert_eq!(v.count(Outcome::Suppressed), 2);
+        assert_eq!(v.count(Outcome::Warn), 4);
+        assert_eq!(v.findings[0].finding.rule_id, "CVE-2021-44228");
+    }
+
+    #[test]
+    fn hostile_title_is_long() {
+        let v = hostile_verdict();
+        assert!(v.findings.iter().any(|f| f.finding.title.len() > 70_000));
+    }
+}
