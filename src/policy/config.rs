@@ -292,10 +292,10 @@ fn prune_value(value: &mut DeValue<'_>, span: &Range<usize>) -> bool {
         DeValue::Array(items) => {
             let hit = items.iter().position(|i| contains(&i.span(), span));
             if let Some(idx) = hit {
-                if let Some(item) = items.get_mut(idx) {
-                    if prune_value(item.get_mut(), span) {
-                        return true;
-                    }
+                if let Some(item) = items.get_mut(idx)
+                    && prune_value(item.get_mut(), span)
+                {
+                    return true;
                 }
                 let mut kept = DeArray::new();
                 for (i, item) in items.iter().enumerate() {

@@ -128,10 +128,10 @@ impl Conditions {
     /// (for `--explain`).
     pub fn mismatch(&self, s: &Subject<'_>) -> Option<&'static str> {
         let f = s.finding;
-        if let Some(p) = &self.scanner {
-            if !(p.is_match(s.format.as_str()) || p.is_match(&f.scanner.name)) {
-                return Some("scanner");
-            }
+        if let Some(p) = &self.scanner
+            && !(p.is_match(s.format.as_str()) || p.is_match(&f.scanner.name))
+        {
+            return Some("scanner");
         }
         if !self.kind.is_empty() && !self.kind.contains(&f.kind) {
             return Some("kind");
@@ -142,10 +142,10 @@ impl Conditions {
                 return Some("id");
             }
         }
-        if let Some(fp) = &self.fingerprint {
-            if f.fingerprint.to_hex() != *fp {
-                return Some("fingerprint");
-            }
+        if let Some(fp) = &self.fingerprint
+            && f.fingerprint.to_hex() != *fp
+        {
+            return Some("fingerprint");
         }
         if let Some(p) = &self.path {
             let file = f.location.file.as_ref().map(|l| l.path.as_str());
@@ -162,30 +162,29 @@ impl Conditions {
                 return Some("path");
             }
         }
-        if let Some(p) = &self.target {
-            if !f.location.target.as_deref().is_some_and(|t| p.is_match(t)) {
-                return Some("target");
-            }
+        if let Some(p) = &self.target
+            && !f.location.target.as_deref().is_some_and(|t| p.is_match(t))
+        {
+            return Some("target");
         }
-        if let Some(p) = &self.package {
-            if !f
+        if let Some(p) = &self.package
+            && !f
                 .location
                 .package
                 .as_ref()
                 .is_some_and(|pk| p.is_match(&pk.name))
-            {
-                return Some("package");
-            }
+        {
+            return Some("package");
         }
-        if let Some(p) = &self.url {
-            if !all_urls(f, |u| p.is_match(u)) {
-                return Some("url");
-            }
+        if let Some(p) = &self.url
+            && !all_urls(f, |u| p.is_match(u))
+        {
+            return Some("url");
         }
-        if let Some(re) = &self.url_regex {
-            if !all_urls(f, |u| re.is_match(u)) {
-                return Some("url");
-            }
+        if let Some(re) = &self.url_regex
+            && !all_urls(f, |u| re.is_match(u))
+        {
+            return Some("url");
         }
         None
     }

@@ -96,12 +96,12 @@ fn strip_null(value: &mut serde_json::Value) {
     let is_null = |v: &Value| v.get("type").is_some_and(|t| t == "null");
     if let Some(Value::Array(branches)) = map.get_mut("anyOf") {
         branches.retain(|b| !is_null(b));
-        if branches.len() == 1 {
-            if let Some(Value::Object(only)) = branches.pop() {
-                map.remove("anyOf");
-                for (k, v) in only {
-                    map.entry(k).or_insert(v);
-                }
+        if branches.len() == 1
+            && let Some(Value::Object(only)) = branches.pop()
+        {
+            map.remove("anyOf");
+            for (k, v) in only {
+                map.entry(k).or_insert(v);
             }
         }
     }
