@@ -236,6 +236,16 @@ fn pre_decide(
     // 2. Tool suppression.
     if let Some(s) = &f.suppression {
         if policy.trust_tool_suppressions {
+            // Waivers still see the finding: one written for it matched something and is not
+            // stale (it becomes needed again if the tool stops suppressing).
+            matched_waivers.extend(
+                policy
+                    .waivers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| w.conditions.matches(subject))
+                    .map(|(i, _)| i),
+            );
             trace.say(|| format!("tool suppression: {} (trusted)", s.kind));
             return pre(
                 Outcome::Suppressed,

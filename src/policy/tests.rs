@@ -698,6 +698,20 @@ fn waivers_that_match_nothing_are_stale() {
 }
 
 #[test]
+fn a_waiver_for_a_tool_suppressed_finding_is_not_stale() {
+    let p = policy("[[waiver]]\nid = \"R\"\nreason = \"r\"\nexpires = 2025-12-31\n");
+    let mut f = finding(FindingKind::Code, "R", Severity::High);
+    f.suppression = Some(ToolSuppression {
+        kind: "zap confidence 0 (false positive)".into(),
+        justification: None,
+    });
+    let eval = run(&p, &[f]);
+    assert_eq!(eval.decisions[0].outcome, Outcome::Suppressed);
+    assert_eq!(eval.waivers[0].state, WaiverState::Used);
+    assert_eq!((eval.waivers[0].matched, eval.waivers[0].applied), (1, 0));
+}
+
+#[test]
 fn waivers_come_after_tool_suppressions_and_before_rules() {
     let p = policy(
         r#"
