@@ -25,7 +25,7 @@ pub fn for_terminal(s: &str, max: usize) -> String {
 }
 
 /// Unicode bidirectional formatting characters ("Trojan Source", CVE-2021-42574).
-fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 

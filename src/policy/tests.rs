@@ -1063,3 +1063,55 @@ fn policy_schema_knows_every_key_the_parser_accepts() {
         assert!(props.contains_key(key), "{key}");
     }
 }
+
+/// TOML as the JSON a schema-aware editor checks (dates become `YYYY-MM-DD` strings).
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) => J::from(*f),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[test]
+fn shipped_policies_validate_against_the_schema_and_broken_ones_do_not() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/policy.schema.json")).expect("schema"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let example = std::fs::read_to_string(root().join("examples/scangate.toml")).expect("example");
+    for (name, text) in [
+        ("starter", STARTER),
+        ("default", EMBEDDED_DEFAULT),
+        ("example", example.as_str()),
+        ("waivers", &WAIVERS.replace("FINGERPRINT", &"ab".repeat(16))),
+    ] {
+        let doc = toml_to_json(&toml::Value::Table(toml::from_str(text).expect("TOML")));
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    for bad in [
+        "fail_on = \"severe\"",
+        "bogus = 1",
+        "[[rule]]\nid = 3",
+        "[[waiver]]\nidd = \"x\"",
+        "max = { hgh = 1 }",
+    ] {
+        let doc = toml_to_json(&toml::Value::Table(toml::from_str(bad).expect("TOML")));
+        assert!(!validator.is_valid(&doc), "schema accepts {bad}");
+        assert!(
+            Policy::from_toml(bad, PolicySource::Embedded, &options()).is_err(),
+            "parser accepts {bad}"
+        );
+    }
+}

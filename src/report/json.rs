@@ -372,3 +372,45 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
+
+    /// The committed schema (`schemas/report.schema.json`) must accept what scangate writes;
+    /// `additionalProperties: false` makes the test fail when a field is added to the output but
+    /// not to the schema.
+    #[test]
+    fn output_validates_against_the_committed_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schemas/report.schema.json"))
+                .expect("schema is JSON");
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let mut error_verdict = sample_verdict();
+        error_verdict.inputs[1].error = Some("invalid JSON at line 1, column 2: EOF".into());
+        error_verdict.status = crate::verdict::Status::Error;
+        for verdict in [
+            sample_verdict(),
+            hostile_verdict(),
+            error_verdict,
+            policy_verdict(),
+        ] {
+            let mut out = Vec::new();
+            render(&verdict, &mut out).expect("renders");
+            let doc: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+            let errors: Vec<String> = validator
+                .iter_errors(&doc)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "schema violations:\n{}",
+                errors.join("\n")
+            );
+        }
+        // The validator really validates: a wrong verdict is rejected.
+        let bad = serde_json::json!({"schema_version": "1.0", "verdict": "maybe"});
+        assert!(!validator.is_valid(&bad));
+    }
+}

@@ -7,6 +7,7 @@ pub mod explain;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod json;
+pub mod junit;
 pub mod table;
 
 use std::fmt;
@@ -22,15 +23,19 @@ pub enum OutputFormat {
     Table,
     /// The versioned JSON report (`schema_version`, `verdict`, `findings`, ...).
     Json,
+    /// JUnit XML for Jenkins and GitLab test views.
+    Junit,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 2] = [OutputFormat::Table, OutputFormat::Json];
+    pub const ALL: [OutputFormat; 3] =
+        [OutputFormat::Table, OutputFormat::Json, OutputFormat::Junit];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OutputFormat::Table => "table",
             OutputFormat::Json => "json",
+            OutputFormat::Junit => "junit",
         }
     }
 }
@@ -85,5 +90,6 @@ pub fn render(
     match format {
         OutputFormat::Table => table::render(verdict, options, out),
         OutputFormat::Json => json::render(verdict, out),
+        OutputFormat::Junit => junit::render(verdict, out),
     }
 }
