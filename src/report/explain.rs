@@ -9,6 +9,9 @@ use std::io::Write;
 use crate::text::for_terminal;
 use crate::verdict::Verdict;
 
+/// Most findings explained per query; a rule id can match thousands.
+const MAX_PER_QUERY: usize = 20;
+
 /// Writes one block per query: each matching finding and its decision path.
 pub fn render(verdict: &Verdict, queries: &[String], out: &mut dyn Write) -> std::io::Result<()> {
     for query in queries {
@@ -29,7 +32,7 @@ pub fn render(verdict: &Verdict, queries: &[String], out: &mut dyn Write) -> std
             hits.len(),
             if hits.len() == 1 { "" } else { "s" }
         )?;
-        for (n, &i) in hits.iter().enumerate() {
+        for (n, &i) in hits.iter().take(MAX_PER_QUERY).enumerate() {
             let e = &verdict.findings[i];
             writeln!(
                 out,
@@ -42,6 +45,13 @@ pub fn render(verdict: &Verdict, queries: &[String], out: &mut dyn Write) -> std
             for line in verdict.explain(i) {
                 writeln!(out, "      {}", for_terminal(&line, 400))?;
             }
+        }
+        if hits.len() > MAX_PER_QUERY {
+            writeln!(
+                out,
+                "  … and {} more; name one by its fingerprint (all are in the JSON report)",
+                hits.len() - MAX_PER_QUERY
+            )?;
         }
     }
     Ok(())
