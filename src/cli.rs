@@ -86,7 +86,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub input_format: Option<Format>,
 
-    /// Write a report: FORMAT=PATH, PATH `-` for stdout (repeatable). Formats: table, json, junit.
+    /// Write a report: FORMAT=PATH, PATH `-` for stdout (repeatable). Formats: table, json,
+    /// junit, markdown (PR comment / job summary), github (workflow-command annotations).
     /// Without any, the table goes to stdout
     #[arg(short, long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<OutputSpec>,

@@ -7,7 +7,7 @@
 /// Replaces control characters (C0, DEL, C1, and bidi overrides that can reorder what a reader
 /// sees) with visible escapes, folds newlines and tabs to spaces, and truncates to `max` chars.
 pub fn for_terminal(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max + 8));
+    let mut out = String::with_capacity(s.len().min(max.saturating_add(8)));
     for c in s.chars() {
         match c {
             '\n' | '\r' | '\t' => {

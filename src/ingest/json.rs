@@ -28,7 +28,7 @@ pub fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Inges
 }
 
 /// Renders serde_path_to_error's path as a JSONPath-like `$.a[0].b`.
-fn json_path(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn json_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::from("$");
     for seg in path.iter() {

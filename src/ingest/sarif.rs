@@ -64,8 +64,9 @@
 //!   as `location.target` (it also stands in for the path in the fingerprint).
 //! - Fingerprint: `code` / tool name lower-cased / rule id / path, then the first tool
 //!   fingerprint `name=value` in sorted order, else the snippet, else the message text. For
-//!   secrets the snippet comes first (gitleaks' partial fingerprints are commit metadata such
-//!   as the author, not identity); only a hash of it is kept.
+//!   secrets: rule + path + start line (gitleaks' partial fingerprints are commit metadata such
+//!   as the author, not identity, and the snippet is the secret itself, which must not be
+//!   hashed: a weak secret could be guessed back from its hash).
 //! - Tool fingerprints: `partialFingerprints` and `fingerprints` merged, nested objects
 //!   flattened to `a.b=value`, arrays to `a[0]=value`, numbers and booleans as text, empty
 //!   values and nulls skipped, at most 64 per result, sorted and deduplicated.
@@ -1353,36 +1354,8 @@ fn read_results(
         acc: &mut again,
     }
     .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
-    let path = outcome.err().map(|_| json_path(&track.path()));
+    let path = outcome.err().map(|_| super::json::json_path(&track.path()));
     Err(IngestError::json(&first, path))
-}
-
-/// Renders a serde_path_to_error path as `$.runs[0].results[3]` (as `json::from_slice` does).
-fn json_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::from("$");
-    for seg in path.iter() {
-        match seg {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } => {
-                if key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                {
-                    out.push('.');
-                    out.push_str(key);
-                } else {
-                    out.push_str(&format!("[{key:?}]"));
-                }
-            }
-            Segment::Enum { variant } => {
-                out.push('.');
-                out.push_str(variant);
-            }
-            Segment::Unknown => out.push_str(".?"),
-        }
-    }
-    out
 }
 
 /// The log object in pass 2: only `runs` is read.
@@ -1762,8 +1735,17 @@ fn convert(
         .field(&ctx.tool_lower)
         .field(&rule_id)
         .field(&identity_path);
+    // Secrets: never hash the snippet (it is the secret; a weak one could be guessed back from
+    // its hash). Rule + path + start line identify a leaked credential well enough.
+    let secret_line = location
+        .file
+        .as_ref()
+        .and_then(|f| f.region)
+        .and_then(|r| r.start_line)
+        .map(|l| l.to_string())
+        .unwrap_or_default();
     fp = match (secret, snippet_for_identity, tool_fingerprints.first()) {
-        (true, Some(snippet), _) => fp.field("snippet").text(snippet),
+        (true, _, _) => fp.field("secret-line").field(&secret_line),
         (_, _, Some(tool)) => fp.field("tool").field(tool),
         (_, Some(snippet), None) => fp.field("snippet").text(snippet),
         (_, None, None) => fp.field("message").text(message.as_deref().unwrap_or("")),

@@ -72,7 +72,8 @@ fn input(path: &str, format: Format, scanners: Vec<Scanner>, findings: Vec<Findi
 /// The date fixture verdicts are evaluated on.
 pub const TODAY: jiff::civil::Date = jiff::civil::date(2026, 6, 1);
 
-fn settings() -> RunSettings {
+/// Run settings for fixture verdicts: [`TODAY`], stale waivers not denied.
+pub fn settings() -> RunSettings {
     RunSettings {
         today: TODAY,
         deny_stale_waivers: false,

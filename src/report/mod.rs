@@ -3,11 +3,13 @@
 //!
 //! A new format is one file here plus one arm in [`OutputFormat`].
 
+pub mod annotations;
 pub mod explain;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod table;
 
 use std::fmt;
@@ -25,17 +27,28 @@ pub enum OutputFormat {
     Json,
     /// JUnit XML for Jenkins and GitLab test views.
     Junit,
+    /// GitHub Flavored Markdown for a PR comment or the job summary, within a byte budget.
+    Markdown,
+    /// GitHub Actions workflow-command annotations (`::error file=...::...`).
+    Github,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 3] =
-        [OutputFormat::Table, OutputFormat::Json, OutputFormat::Junit];
+    pub const ALL: [OutputFormat; 5] = [
+        OutputFormat::Table,
+        OutputFormat::Json,
+        OutputFormat::Junit,
+        OutputFormat::Markdown,
+        OutputFormat::Github,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OutputFormat::Table => "table",
             OutputFormat::Json => "json",
             OutputFormat::Junit => "junit",
+            OutputFormat::Markdown => "markdown",
+            OutputFormat::Github => "github",
         }
     }
 }
@@ -91,5 +104,9 @@ pub fn render(
         OutputFormat::Table => table::render(verdict, options, out),
         OutputFormat::Json => json::render(verdict, out),
         OutputFormat::Junit => junit::render(verdict, out),
+        OutputFormat::Markdown => {
+            markdown::render(verdict, &markdown::MarkdownOptions::default(), out)
+        }
+        OutputFormat::Github => annotations::render(verdict, out),
     }
 }
