@@ -220,7 +220,9 @@ fn phase_one(ctx: &mut Ctx<'_>) -> Option<(RawPolicy, KeysByTable)> {
                 // The recovered tree of a syntax error can fail again at the same place; the
                 // syntax message is the useful one.
                 if !syntax_spans.iter().any(|s| overlaps(s, &span)) {
-                    ctx.at(&span, e.message().trim().to_owned());
+                    // serde's word for a TOML array is "sequence".
+                    let message = e.message().trim().replace("a sequence", "an array");
+                    ctx.at(&span, message);
                 }
                 if !prune_table(doc.get_mut(), &span) {
                     return None;

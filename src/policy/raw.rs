@@ -23,7 +23,7 @@ use crate::model::{FindingKind, Severity};
 /// scangate policy file (`scangate.toml`): what fails the gate, what only warns, what is
 /// ignored or waived, and which reports must be present.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a policy table")]
 #[schemars(title = "scangate policy")]
 pub struct RawPolicy {
     /// Findings at or above this severity fail the gate, unless a rule, a waiver or `max`
@@ -110,7 +110,10 @@ fn strip_null(value: &mut serde_json::Value) {
 
 /// Per-severity maximum counts.
 #[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of severity = count, e.g. { high = 0, medium = 20 }"
+)]
 pub struct RawMax {
     pub critical: Option<u64>,
     pub high: Option<u64>,
@@ -135,7 +138,7 @@ impl RawMax {
 
 /// One `[[rule]]`: conditions (all must hold; within a list, any entry) and what to do.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[rule]] table")]
 pub struct RawRule {
     /// Scanner: `trivy`, `zap`, `sarif` or a tool name; globs, case-insensitive.
     #[schemars(with = "Option<OneOrMany<String>>")]
@@ -173,7 +176,7 @@ pub struct RawRule {
 
 /// One `[[waiver]]`: accepts matching findings until `expires`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[waiver]] table")]
 pub struct RawWaiver {
     /// Rule or vulnerability id; a glob, case-insensitive.
     #[schemars(with = "Option<String>")]

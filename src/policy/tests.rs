@@ -1115,3 +1115,32 @@ fn shipped_policies_validate_against_the_schema_and_broken_ones_do_not() {
         );
     }
 }
+
+#[test]
+fn wrong_shapes_are_reported_in_the_policy_file_s_words() {
+    for (text, want) in [
+        (
+            "rule = 3",
+            "p.toml:1:8: invalid type: integer `3`, expected an array",
+        ),
+        (
+            "waiver = [3]",
+            "p.toml:1:11: invalid type: integer `3`, expected a [[waiver]] table",
+        ),
+        (
+            "max = 5",
+            "p.toml:1:7: invalid type: integer `5`, expected a table of severity = count, e.g. \
+             { high = 0, medium = 20 }",
+        ),
+        (
+            "[rule]\nid = \"x\"",
+            "p.toml:1:1: invalid type: map, expected an array",
+        ),
+        (
+            "fail_on = \"high\"\nfail_on = \"low\"",
+            "p.toml:2:1: duplicate key",
+        ),
+    ] {
+        assert_eq!(problems(text), [want], "{text}");
+    }
+}
