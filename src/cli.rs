@@ -55,7 +55,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub input_format: Option<Format>,
 
-    /// Write a report: FORMAT=PATH, PATH `-` for stdout (repeatable). Formats: table, json.
+    /// Write a report: FORMAT=PATH, PATH `-` for stdout (repeatable). Formats: table, json, sarif.
     /// Without any, the table goes to stdout
     #[arg(short, long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<OutputSpec>,

@@ -6,6 +6,7 @@
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod json;
+pub mod sarif;
 pub mod table;
 
 use std::fmt;
@@ -21,15 +22,19 @@ pub enum OutputFormat {
     Table,
     /// The versioned JSON report (`schema_version`, `verdict`, `findings`, ...).
     Json,
+    /// Merged SARIF 2.1.0 for GitHub code scanning: one run per scanner.
+    Sarif,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 2] = [OutputFormat::Table, OutputFormat::Json];
+    pub const ALL: [OutputFormat; 3] =
+        [OutputFormat::Table, OutputFormat::Json, OutputFormat::Sarif];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OutputFormat::Table => "table",
             OutputFormat::Json => "json",
+            OutputFormat::Sarif => "sarif",
         }
     }
 }
@@ -74,15 +79,21 @@ impl Default for RenderOptions {
     }
 }
 
-/// Renders `verdict` as `format` into `out`.
+/// Renders `verdict` as `format` into `out`. Returns warnings for the caller to show on stderr
+/// (such as SARIF results left out to stay within GitHub's upload limits): reporters never
+/// print, and never drop anything silently.
 pub fn render(
     format: OutputFormat,
     verdict: &Verdict,
     options: &RenderOptions,
     out: &mut dyn Write,
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<String>> {
     match format {
-        OutputFormat::Table => table::render(verdict, options, out),
-        OutputFormat::Json => json::render(verdict, out),
+        OutputFormat::Table => table::render(verdict, options, out).map(|()| Vec::new()),
+        OutputFormat::Json => json::render(verdict, out).map(|()| Vec::new()),
+        OutputFormat::Sarif => {
+            sarif::render_with(verdict, &sarif::SarifOptions::for_current_dir(), out)
+                .map(|stats| stats.warnings)
+        }
     }
 }
