@@ -87,7 +87,8 @@ pub struct CheckArgs {
     pub input_format: Option<Format>,
 
     /// Write a report: FORMAT=PATH, PATH `-` for stdout (repeatable). Formats: table, json,
-    /// junit, markdown (PR comment / job summary), github (workflow-command annotations).
+    /// sarif (merged, for code scanning), junit, markdown (PR comment / job summary), github
+    /// (workflow-command annotations).
     /// Without any, the table goes to stdout
     #[arg(short, long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<OutputSpec>,

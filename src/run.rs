@@ -97,7 +97,9 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
         max_rows: args.max_rows,
     };
     for output in &outputs {
-        write_output(output, &verdict, &options)?;
+        for warning in write_output(output, &verdict, &options)? {
+            eprintln!("warning: {}", for_terminal(&warning, 2000));
+        }
     }
     if !args.explain.is_empty() {
         // Explanations follow the table; when another output owns stdout they go to stderr.
@@ -253,11 +255,12 @@ fn plan_outputs(specs: &[OutputSpec]) -> anyhow::Result<Vec<(OutputFormat, Targe
     Ok(planned)
 }
 
+/// Writes one output; returns the renderer's warnings for the caller to print.
 fn write_output(
     (format, target): &(OutputFormat, Target<'_>),
     verdict: &Verdict,
     options: &RenderOptions,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     match target {
         Target::Stdout => ignore_broken_pipe(report::render(
             *format,
@@ -292,10 +295,10 @@ fn write_output(
 
 /// Writes through a temporary file in the same directory and renames it into place, so a
 /// reader never sees a half-written report.
-fn write_file(
+fn write_file<T>(
     path: &Path,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -305,9 +308,10 @@ fn write_file(
     let tmp = path.with_file_name(format!(".{}.tmp", file_name.to_string_lossy()));
     let result = (|| {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        render(&mut file)?;
+        let rendered = render(&mut file)?;
         file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        Ok(rendered)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -316,9 +320,9 @@ fn write_file(
 }
 
 /// A closed pipe (`scangate check … | head`) is not an error.
-fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+fn ignore_broken_pipe<T: Default>(r: std::io::Result<T>) -> std::io::Result<T> {
     match r {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(T::default()),
         other => other,
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod fixtures;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::fmt;
@@ -31,12 +32,15 @@ pub enum OutputFormat {
     Markdown,
     /// GitHub Actions workflow-command annotations (`::error file=...::...`).
     Github,
+    /// Merged SARIF 2.1.0 for GitHub code scanning: one run per scanner.
+    Sarif,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 5] = [
+    pub const ALL: [OutputFormat; 6] = [
         OutputFormat::Table,
         OutputFormat::Json,
+        OutputFormat::Sarif,
         OutputFormat::Junit,
         OutputFormat::Markdown,
         OutputFormat::Github,
@@ -49,6 +53,7 @@ impl OutputFormat {
             OutputFormat::Junit => "junit",
             OutputFormat::Markdown => "markdown",
             OutputFormat::Github => "github",
+            OutputFormat::Sarif => "sarif",
         }
     }
 }
@@ -93,20 +98,27 @@ impl Default for RenderOptions {
     }
 }
 
-/// Renders `verdict` as `format` into `out`.
+/// Renders `verdict` as `format` into `out`. Returns warnings for the caller to show on stderr
+/// (such as SARIF results left out to stay within GitHub's upload limits): reporters never
+/// print, and never drop anything silently.
 pub fn render(
     format: OutputFormat,
     verdict: &Verdict,
     options: &RenderOptions,
     out: &mut dyn Write,
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<String>> {
     match format {
-        OutputFormat::Table => table::render(verdict, options, out),
-        OutputFormat::Json => json::render(verdict, out),
-        OutputFormat::Junit => junit::render(verdict, out),
+        OutputFormat::Table => table::render(verdict, options, out).map(|()| Vec::new()),
+        OutputFormat::Json => json::render(verdict, out).map(|()| Vec::new()),
+        OutputFormat::Junit => junit::render(verdict, out).map(|()| Vec::new()),
         OutputFormat::Markdown => {
             markdown::render(verdict, &markdown::MarkdownOptions::default(), out)
+                .map(|()| Vec::new())
         }
-        OutputFormat::Github => annotations::render(verdict, out),
+        OutputFormat::Github => annotations::render(verdict, out).map(|()| Vec::new()),
+        OutputFormat::Sarif => {
+            sarif::render_with(verdict, &sarif::SarifOptions::for_current_dir(), out)
+                .map(|stats| stats.warnings)
+        }
     }
 }
