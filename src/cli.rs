@@ -102,6 +102,21 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub policy: Option<PathBuf>,
 
+    /// Byte budget of the Markdown report (PR comment, job summary); longer reports are
+    /// shortened and say how many findings were left out
+    #[arg(long, default_value_t = crate::report::markdown::DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    pub markdown_max_bytes: usize,
+
+    /// Inside GitHub Actions (GITHUB_ACTIONS=true), do not write workflow-command annotations
+    /// to stdout (written by default)
+    #[arg(long)]
+    pub no_annotations: bool,
+
+    /// Inside GitHub Actions, do not append the Markdown report to $GITHUB_STEP_SUMMARY
+    /// (appended by default)
+    #[arg(long)]
+    pub no_job_summary: bool,
+
     /// Fail the gate (exit 1) when a waiver in force matched no finding
     #[arg(long)]
     pub deny_stale_waivers: bool,

@@ -95,12 +95,14 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     let options = RenderOptions {
         color,
         max_rows: args.max_rows,
+        markdown_max_bytes: args.markdown_max_bytes,
     };
     for output in &outputs {
         for warning in write_output(output, &verdict, &options)? {
             eprintln!("warning: {}", for_terminal(&warning, 2000));
         }
     }
+    github_actions_defaults(&args, &outputs, &verdict, &options)?;
     if !args.explain.is_empty() {
         // Explanations follow the table; when another output owns stdout they go to stderr.
         let stdout_taken = outputs
@@ -135,6 +137,47 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     Ok(verdict.exit_status())
+}
+
+/// Inside GitHub Actions, annotations go to the log and the Markdown report to the job summary
+/// unless opted out (or already requested explicitly with `--output`).
+fn github_actions_defaults(
+    args: &CheckArgs,
+    outputs: &[(OutputFormat, Target<'_>)],
+    verdict: &Verdict,
+    options: &RenderOptions,
+) -> anyhow::Result<()> {
+    if std::env::var_os("GITHUB_ACTIONS").is_none_or(|v| v != "true") {
+        return Ok(());
+    }
+    let requested = |format| outputs.iter().any(|(f, _)| *f == format);
+    if !args.no_annotations && !requested(OutputFormat::Github) {
+        // Workflow commands are read from stdout; if JSON or SARIF owns stdout they would
+        // corrupt it, so they go nowhere then (the job summary still has everything).
+        let stdout_taken = outputs
+            .iter()
+            .any(|(f, t)| *f != OutputFormat::Table && matches!(t, Target::Stdout));
+        if !stdout_taken {
+            ignore_broken_pipe(report::annotations::render(
+                verdict,
+                &mut std::io::stdout().lock(),
+            ))
+            .context("cannot write the GitHub annotations to stdout")?;
+        }
+    }
+    if !args.no_job_summary
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let path = std::path::PathBuf::from(path);
+        let markdown = report::markdown::render_to_string(verdict, &options.markdown());
+        report::markdown::append_to_step_summary(&path, &markdown).with_context(|| {
+            format!(
+                "cannot append the job summary to {} ($GITHUB_STEP_SUMMARY)",
+                path.display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// `scangate init`: writes the starter policy, never over an existing file without `--force`.

@@ -87,6 +87,17 @@ pub struct RenderOptions {
     pub color: bool,
     /// Most failing findings listed in the table; the rest are counted.
     pub max_rows: usize,
+    /// Byte budget of the Markdown report (PR comment, job summary).
+    pub markdown_max_bytes: usize,
+}
+
+impl RenderOptions {
+    pub fn markdown(&self) -> markdown::MarkdownOptions {
+        markdown::MarkdownOptions {
+            max_bytes: self.markdown_max_bytes,
+            ..markdown::MarkdownOptions::default()
+        }
+    }
 }
 
 impl Default for RenderOptions {
@@ -94,6 +105,7 @@ impl Default for RenderOptions {
         RenderOptions {
             color: false,
             max_rows: 50,
+            markdown_max_bytes: markdown::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -112,8 +124,7 @@ pub fn render(
         OutputFormat::Json => json::render(verdict, out).map(|()| Vec::new()),
         OutputFormat::Junit => junit::render(verdict, out).map(|()| Vec::new()),
         OutputFormat::Markdown => {
-            markdown::render(verdict, &markdown::MarkdownOptions::default(), out)
-                .map(|()| Vec::new())
+            markdown::render(verdict, &options.markdown(), out).map(|()| Vec::new())
         }
         OutputFormat::Github => annotations::render(verdict, out).map(|()| Vec::new()),
         OutputFormat::Sarif => {

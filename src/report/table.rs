@@ -312,6 +312,7 @@ mod tests {
             &RenderOptions {
                 color: true,
                 max_rows: 1,
+                ..RenderOptions::default()
             },
         );
         assert!(coloured.starts_with("scangate: \u{1b}[1;31mFAIL\u{1b}[0m"));
