@@ -26,18 +26,49 @@ pub enum Command {
     /// Read reports, apply the policy, print the verdict and exit 0 (pass), 1 (fail) or 2 (error)
     #[command(after_help = check_after_help())]
     Check(CheckArgs),
+    /// Write a commented starter policy file (refuses to overwrite one without --force)
+    Init(InitArgs),
+    /// Work with policy files without scanning
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file and exit 0 (valid) or 2 (invalid), listing every problem
+    Check(PolicyCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// The policy file (default: ./scangate.toml; without one, reports that the embedded
+    /// default applies)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the policy
+    #[arg(value_name = "PATH", default_value = "scangate.toml")]
+    pub path: PathBuf,
+
+    /// Overwrite an existing file
+    #[arg(long)]
+    pub force: bool,
 }
 
 const CHECK_EXAMPLES: &str = "\
 Formats are detected from content: SARIF 2.1.0 (any tool), Trivy JSON (all layouts, incl.
-Kubernetes), OWASP ZAP XML or JSON. Without a policy file the embedded default applies: fail on
-any critical or high finding that the scanner has not itself suppressed; unknown severity counts
-as medium.
+Kubernetes), OWASP ZAP XML or JSON. The policy is --policy PATH, else ./scangate.toml, else the
+embedded default: fail on any critical or high finding that the scanner has not itself
+suppressed; unknown severity counts as medium.
 
 Examples:
   scangate check trivy.json zap.xml semgrep.sarif
   scangate check reports/ --output json=scangate.json
-  scangate check 'reports/*.sarif' trivy:old-trivy-null.json";
+  scangate check 'reports/*.sarif' trivy:old-trivy-null.json
+  scangate check reports/ --policy ci/scangate.toml --explain CVE-2021-44228";
 
 fn check_after_help() -> String {
     format!("{CHECK_EXAMPLES}\n\n{HELP_TABLE}")
@@ -56,7 +87,8 @@ pub struct CheckArgs {
     pub input_format: Option<Format>,
 
     /// Write a report: FORMAT=PATH, PATH `-` for stdout (repeatable). Formats: table, json,
-    /// junit, markdown (PR comment / job summary), github (workflow-command annotations).
+    /// sarif (merged, for code scanning), junit, markdown (PR comment / job summary), github
+    /// (workflow-command annotations).
     /// Without any, the table goes to stdout
     #[arg(short, long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<OutputSpec>,
@@ -64,6 +96,35 @@ pub struct CheckArgs {
     /// When to colour the console output (`auto`: on a terminal, unless NO_COLOR is set)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// Policy file (default: ./scangate.toml if it exists, else the embedded default). A named
+    /// file that does not exist is an error, never a fallback
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+
+    /// Byte budget of the Markdown report (PR comment, job summary); longer reports are
+    /// shortened and say how many findings were left out
+    #[arg(long, default_value_t = crate::report::markdown::DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    pub markdown_max_bytes: usize,
+
+    /// Inside GitHub Actions (GITHUB_ACTIONS=true), do not write workflow-command annotations
+    /// to stdout (written by default)
+    #[arg(long)]
+    pub no_annotations: bool,
+
+    /// Inside GitHub Actions, do not append the Markdown report to $GITHUB_STEP_SUMMARY
+    /// (appended by default)
+    #[arg(long)]
+    pub no_job_summary: bool,
+
+    /// Fail the gate (exit 1) when a waiver in force matched no finding
+    #[arg(long)]
+    pub deny_stale_waivers: bool,
+
+    /// After the verdict, print the decision path for the findings with this fingerprint (or
+    /// a prefix of 8+ hex characters) or rule/vulnerability id (repeatable)
+    #[arg(long, value_name = "FINGERPRINT|ID")]
+    pub explain: Vec<String>,
 
     /// Most blocking findings listed in the table (all are in the JSON report)
     #[arg(long, default_value_t = 50, value_name = "N")]

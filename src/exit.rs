@@ -3,8 +3,8 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | pass: the policy found nothing blocking |
-//! | 1 | fail: the policy found blocking findings |
-//! | 2 | could not decide: usage, input or configuration error |
+//! | 1 | fail: the policy found blocking findings (or stale waivers, when denied) |
+//! | 2 | could not decide: usage, input or configuration error, or a required report missing |
 //! | 3 | passed, but a required publish step (PR comment, ticket) failed |
 
 use std::process::ExitCode;
@@ -39,9 +39,11 @@ impl From<ExitStatus> for ExitCode {
 pub const HELP_TABLE: &str = "\
 Exit codes:
   0  pass: nothing blocking under the policy
-  1  fail: the policy found blocking findings
+  1  fail: the policy found blocking findings (or, with --deny-stale-waivers,
+     a waiver that matched nothing)
   2  could not decide: usage error, or a missing, empty, unreadable, truncated,
-     malformed or unrecognised report, a glob matching nothing, a bad policy
+     malformed or unrecognised report, a glob matching nothing, a bad or missing
+     policy file, a required scanner without a report
   3  passed, but a required publish step (PR comment, ticket) failed";
 
 #[cfg(test)]

@@ -3,26 +3,73 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
+use jiff::civil::Date;
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, OutputSpec};
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, InitArgs, OutputSpec, PolicyCheckArgs, PolicyCommand,
+};
 use crate::exit::ExitStatus;
 use crate::ingest::{self, InputError, InputSpec};
-use crate::policy::Policy;
+use crate::policy::{self, LoadError, Policy, WaiverState};
 use crate::report::{self, OutputFormat, RenderOptions};
 use crate::text::for_terminal;
-use crate::verdict::Verdict;
+use crate::verdict::{RunSettings, Verdict};
 
 /// Runs a parsed command line. `Err` means scangate itself could not finish (exit 2); a
 /// verdict of any kind is `Ok`.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Init(args) => init(args),
+        Command::Policy(PolicyCommand::Check(args)) => policy_check(args),
     }
+}
+
+/// The date waivers are checked against: `SCANGATE_TODAY=YYYY-MM-DD` when set (tests, and
+/// replaying a past run), else today in UTC, so every CI runner agrees whatever its zone.
+/// The only place scangate reads the clock.
+fn today() -> anyhow::Result<Date> {
+    match std::env::var("SCANGATE_TODAY") {
+        Ok(s) if !s.trim().is_empty() => {
+            policy::parse_date(s.trim()).map_err(|e| anyhow!("SCANGATE_TODAY: {e}"))
+        }
+        _ => Ok(jiff::Timestamp::now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()),
+    }
+}
+
+/// Loads the policy a run uses. `Ok(None)` means it was invalid and every problem has been
+/// printed (exit 2); a missing explicit file or an I/O error is an `Err`.
+fn load_policy(path: Option<&Path>, today: Date) -> anyhow::Result<Option<Policy>> {
+    let Some(path) = path else {
+        return Ok(Some(Policy::embedded()));
+    };
+    match policy::load_file(path, today) {
+        Ok(p) => Ok(Some(p)),
+        Err(LoadError::Invalid(e)) => {
+            eprintln!("error: {}", for_terminal(&e.to_string(), 500));
+            for p in &e.problems {
+                eprintln!("  {}", for_terminal(&p.to_string(), 2000));
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn current_dir() -> anyhow::Result<std::path::PathBuf> {
+    std::env::current_dir().context("cannot determine the working directory")
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     let outputs = plan_outputs(&args.outputs)?;
+    let today = today()?;
+    let policy_path = policy::resolve(args.policy.as_deref(), &current_dir()?);
+    let Some(policy) = load_policy(policy_path.as_deref(), today)? else {
+        return Ok(ExitStatus::Error);
+    };
     let specs: Vec<InputSpec> = args.inputs.iter().map(|s| InputSpec::parse(s)).collect();
     let (inputs, errors) = match ingest::expand_inputs(&specs, args.input_format) {
         Ok(files) => ingest::read_all(&files, args.max_input_size),
@@ -31,7 +78,11 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
             expand_errors.into_iter().map(InputError::from).collect(),
         ),
     };
-    let verdict = Verdict::build(Policy::embedded(), inputs, &errors);
+    let settings = RunSettings {
+        today,
+        deny_stale_waivers: args.deny_stale_waivers,
+    };
+    let verdict = Verdict::build(policy, inputs, &errors, settings);
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -44,14 +95,162 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     let options = RenderOptions {
         color,
         max_rows: args.max_rows,
+        markdown_max_bytes: args.markdown_max_bytes,
     };
     for output in &outputs {
-        write_output(output, &verdict, &options)?;
+        for warning in write_output(output, &verdict, &options)? {
+            eprintln!("warning: {}", for_terminal(&warning, 2000));
+        }
+    }
+    github_actions_defaults(&args, &outputs, &verdict, &options)?;
+    if !args.explain.is_empty() {
+        // Explanations follow the table; when another output owns stdout they go to stderr.
+        let stdout_taken = outputs
+            .iter()
+            .any(|(f, t)| *f != OutputFormat::Table && matches!(t, Target::Stdout));
+        let result = if stdout_taken {
+            report::explain::render(&verdict, &args.explain, &mut std::io::stderr().lock())
+        } else {
+            report::explain::render(&verdict, &args.explain, &mut std::io::stdout().lock())
+        };
+        ignore_broken_pipe(result).context("cannot write the explanations")?;
     }
     for e in &errors {
         eprintln!("error: {}", for_terminal(&e.to_string(), 2000));
     }
+    for name in &verdict.missing_reports {
+        eprintln!(
+            "error: the policy requires a `{}` report, but no input is one (a gate must not \
+             pass when a scan did not run)",
+            for_terminal(name, 100)
+        );
+    }
+    if verdict.failed_on_stale_waivers() {
+        for (w, _) in verdict
+            .waiver_uses()
+            .filter(|(_, u)| u.state == WaiverState::Stale)
+        {
+            eprintln!(
+                "error: {} matched no finding (--deny-stale-waivers)",
+                for_terminal(&w.to_string(), 300)
+            );
+        }
+    }
     Ok(verdict.exit_status())
+}
+
+/// Inside GitHub Actions, annotations go to the log and the Markdown report to the job summary
+/// unless opted out (or already requested explicitly with `--output`).
+fn github_actions_defaults(
+    args: &CheckArgs,
+    outputs: &[(OutputFormat, Target<'_>)],
+    verdict: &Verdict,
+    options: &RenderOptions,
+) -> anyhow::Result<()> {
+    if std::env::var_os("GITHUB_ACTIONS").is_none_or(|v| v != "true") {
+        return Ok(());
+    }
+    let requested = |format| outputs.iter().any(|(f, _)| *f == format);
+    if !args.no_annotations && !requested(OutputFormat::Github) {
+        // Workflow commands are read from stdout; if JSON or SARIF owns stdout they would
+        // corrupt it, so they go nowhere then (the job summary still has everything).
+        let stdout_taken = outputs
+            .iter()
+            .any(|(f, t)| *f != OutputFormat::Table && matches!(t, Target::Stdout));
+        if !stdout_taken {
+            ignore_broken_pipe(report::annotations::render(
+                verdict,
+                &mut std::io::stdout().lock(),
+            ))
+            .context("cannot write the GitHub annotations to stdout")?;
+        }
+    }
+    if !args.no_job_summary
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let path = std::path::PathBuf::from(path);
+        let markdown = report::markdown::render_to_string(verdict, &options.markdown());
+        report::markdown::append_to_step_summary(&path, &markdown).with_context(|| {
+            format!(
+                "cannot append the job summary to {} ($GITHUB_STEP_SUMMARY)",
+                path.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// `scangate init`: writes the starter policy, never over an existing file without `--force`.
+fn init(args: InitArgs) -> anyhow::Result<ExitStatus> {
+    let path = &args.path;
+    if args.force {
+        write_file(path, |w| w.write_all(policy::STARTER.as_bytes()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    } else {
+        // `create_new` refuses an existing file atomically (no check-then-write race).
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path);
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                bail!(
+                    "{} already exists; use --force to overwrite it",
+                    path.display()
+                )
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create {}", path.display()));
+            }
+        };
+        file.write_all(policy::STARTER.as_bytes())
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut out = std::io::stdout().lock();
+    ignore_broken_pipe(writeln!(
+        out,
+        "wrote a starter policy to {}; validate it with `scangate policy check {}`",
+        path.display(),
+        path.display()
+    ))?;
+    Ok(ExitStatus::Pass)
+}
+
+/// `scangate policy check [PATH]`: validates without scanning.
+fn policy_check(args: PolicyCheckArgs) -> anyhow::Result<ExitStatus> {
+    let today = today()?;
+    let path = policy::resolve(args.path.as_deref(), &current_dir()?);
+    let mut out = std::io::stdout().lock();
+    let Some(path) = path else {
+        let p = Policy::embedded();
+        ignore_broken_pipe(writeln!(
+            out,
+            "no {} in the working directory: `scangate check` applies the embedded default \
+             policy ({})",
+            policy::DEFAULT_FILE_NAME,
+            p.describe()
+        ))?;
+        return Ok(ExitStatus::Pass);
+    };
+    let Some(p) = load_policy(Some(&path), today)? else {
+        return Ok(ExitStatus::Error);
+    };
+    let mut text = format!(
+        "{}: valid ({})\n",
+        for_terminal(&path.display().to_string(), 300),
+        for_terminal(&p.describe(), 500)
+    );
+    for w in p.waivers.iter().filter(|w| w.is_expired(today)) {
+        text.push_str(&format!(
+            "  note: {} expired on {} and no longer applies\n",
+            for_terminal(&w.to_string(), 300),
+            w.expires.map(|d| d.to_string()).unwrap_or_default()
+        ));
+    }
+    ignore_broken_pipe(out.write_all(text.as_bytes()))?;
+    Ok(ExitStatus::Pass)
 }
 
 /// One output, resolved: where it goes.
@@ -99,11 +298,12 @@ fn plan_outputs(specs: &[OutputSpec]) -> anyhow::Result<Vec<(OutputFormat, Targe
     Ok(planned)
 }
 
+/// Writes one output; returns the renderer's warnings for the caller to print.
 fn write_output(
     (format, target): &(OutputFormat, Target<'_>),
     verdict: &Verdict,
     options: &RenderOptions,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     match target {
         Target::Stdout => ignore_broken_pipe(report::render(
             *format,
@@ -138,10 +338,10 @@ fn write_output(
 
 /// Writes through a temporary file in the same directory and renames it into place, so a
 /// reader never sees a half-written report.
-fn write_file(
+fn write_file<T>(
     path: &Path,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -151,9 +351,10 @@ fn write_file(
     let tmp = path.with_file_name(format!(".{}.tmp", file_name.to_string_lossy()));
     let result = (|| {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        render(&mut file)?;
+        let rendered = render(&mut file)?;
         file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        Ok(rendered)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -162,9 +363,9 @@ fn write_file(
 }
 
 /// A closed pipe (`scangate check … | head`) is not an error.
-fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+fn ignore_broken_pipe<T: Default>(r: std::io::Result<T>) -> std::io::Result<T> {
     match r {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(T::default()),
         other => other,
     }
 }

@@ -3,12 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use jiff::civil::Date;
+
 use serde::Serialize;
 
 use crate::exit::ExitStatus;
 use crate::ingest::{Format, Input, InputError, ReportStats};
 use crate::model::{Finding, Scanner, Severity};
-use crate::policy::{self, Decision, Outcome, Policy};
+use crate::policy::{
+    self, Decision, EvalContext, Outcome, Policy, ReportSeen, Subject, Waiver, WaiverState,
+    WaiverUse,
+};
 
 /// pass / fail / error, as the JSON output and the table headline say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,11 +44,11 @@ impl Status {
 }
 
 /// A finding and what the policy decided about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Evaluated {
-    #[serde(flatten)]
     pub finding: Finding,
-    #[serde(flatten)]
+    /// The format of the report the finding came from.
+    pub format: Format,
     pub decision: Decision,
 }
 
@@ -66,21 +71,65 @@ pub struct InputSummary {
 /// `unknown` stays visible even when the policy treats it as another severity), then outcome.
 pub type Summary = BTreeMap<String, BTreeMap<Severity, BTreeMap<Outcome, u64>>>;
 
+/// Settings of one run that shape the verdict but are not part of the policy file.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSettings {
+    /// The date waivers are checked against.
+    pub today: Date,
+    /// Waivers that matched no finding fail the gate (`--deny-stale-waivers`).
+    pub deny_stale_waivers: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Verdict {
     pub status: Status,
     pub policy: Policy,
+    pub settings: RunSettings,
     pub inputs: Vec<InputSummary>,
     /// Every finding from every parsed input, sorted by effective severity (most severe
     /// first), scanner, rule id, location, fingerprint.
     pub findings: Vec<Evaluated>,
     pub summary: Summary,
+    /// How each of the policy's waivers fared, in the policy's order.
+    pub waivers: Vec<WaiverUse>,
+    /// Scanners the policy requires that have no parsed report (makes the status `error`).
+    pub missing_reports: Vec<String>,
 }
 
 impl Verdict {
-    /// Evaluates parsed inputs. Any input error makes the verdict `error` (fail closed), but the
-    /// findings that did parse are still evaluated and reported.
-    pub fn build(policy: Policy, inputs: Vec<Input>, errors: &[InputError]) -> Verdict {
+    /// Evaluates parsed inputs. Any input error, or a required scanner without a parsed report,
+    /// makes the verdict `error` (fail closed), but the findings that did parse are still
+    /// evaluated and reported.
+    pub fn build(
+        policy: Policy,
+        inputs: Vec<Input>,
+        errors: &[InputError],
+        settings: RunSettings,
+    ) -> Verdict {
+        let evaluation = {
+            let reports: Vec<ReportSeen<'_>> = inputs
+                .iter()
+                .map(|i| ReportSeen {
+                    format: i.format,
+                    scanners: &i.report.scanners,
+                })
+                .collect();
+            let subjects: Vec<Subject<'_>> = inputs
+                .iter()
+                .flat_map(|i| {
+                    i.report.findings.iter().map(move |finding| Subject {
+                        finding,
+                        format: i.format,
+                    })
+                })
+                .collect();
+            let ctx = EvalContext {
+                today: settings.today,
+                reports: &reports,
+            };
+            policy::evaluate(&policy, &ctx, &subjects)
+        };
+        let mut decisions = evaluation.decisions.into_iter();
         let mut summaries = Vec::with_capacity(inputs.len() + errors.len());
         let mut findings = Vec::new();
         for input in inputs {
@@ -92,10 +141,18 @@ impl Verdict {
                 stats: Some(input.report.stats),
                 error: None,
             });
-            findings.extend(input.report.findings.into_iter().map(|finding| Evaluated {
-                decision: policy::evaluate(&policy, &finding),
-                finding,
-            }));
+            let format = input.format;
+            for finding in input.report.findings {
+                // `evaluate` returns exactly one decision per subject, in order.
+                let Some(decision) = decisions.next() else {
+                    break;
+                };
+                findings.push(Evaluated {
+                    finding,
+                    format,
+                    decision,
+                });
+            }
         }
         for e in errors {
             summaries.push(InputSummary {
@@ -109,9 +166,15 @@ impl Verdict {
         }
         sort_findings(&mut findings);
         let summary = summarize(&findings);
-        let status = if !errors.is_empty() {
+        let stale = evaluation
+            .waivers
+            .iter()
+            .any(|w| w.state == WaiverState::Stale);
+        let status = if !errors.is_empty() || !evaluation.missing_reports.is_empty() {
             Status::Error
-        } else if findings.iter().any(|f| f.decision.outcome == Outcome::Fail) {
+        } else if findings.iter().any(|f| f.decision.outcome == Outcome::Fail)
+            || (settings.deny_stale_waivers && stale)
+        {
             Status::Fail
         } else {
             Status::Pass
@@ -119,9 +182,12 @@ impl Verdict {
         Verdict {
             status,
             policy,
+            settings,
             inputs: summaries,
             findings,
             summary,
+            waivers: evaluation.waivers,
+            missing_reports: evaluation.missing_reports,
         }
     }
 
@@ -135,6 +201,74 @@ impl Verdict {
             .iter()
             .filter(|f| f.decision.outcome == outcome)
             .count()
+    }
+
+    /// Number of inputs that could not be read.
+    pub fn input_errors(&self) -> usize {
+        self.inputs.iter().filter(|i| i.error.is_some()).count()
+    }
+
+    /// The policy's waivers with their use in this run.
+    pub fn waiver_uses(&self) -> impl Iterator<Item = (&Waiver, &WaiverUse)> {
+        self.policy.waivers.iter().zip(&self.waivers)
+    }
+
+    /// Waivers that matched no finding.
+    pub fn stale_waivers(&self) -> usize {
+        self.waivers
+            .iter()
+            .filter(|w| w.state == WaiverState::Stale)
+            .count()
+    }
+
+    /// Whether stale waivers are what failed the gate (nothing else blocked).
+    pub fn failed_on_stale_waivers(&self) -> bool {
+        self.settings.deny_stale_waivers && self.stale_waivers() > 0
+    }
+
+    /// Indices of the findings an `--explain` query names: a fingerprint (or a prefix of at
+    /// least 8 hex characters), or a rule or vulnerability id (case-insensitive).
+    pub fn find(&self, query: &str) -> Vec<usize> {
+        let q = query.trim();
+        let hex_prefix = q.len() >= 8 && q.len() <= 32 && q.bytes().all(|b| b.is_ascii_hexdigit());
+        let lower = q.to_ascii_lowercase();
+        self.findings
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                let f = &e.finding;
+                (hex_prefix && f.fingerprint.to_hex().starts_with(&lower))
+                    || f.rule_id.eq_ignore_ascii_case(q)
+                    || f.vuln_ids.iter().any(|v| v.id.eq_ignore_ascii_case(q))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The decision path for finding `index` (see [`policy::explain`]).
+    pub fn explain(&self, index: usize) -> Vec<String> {
+        let Some(e) = self.findings.get(index) else {
+            return Vec::new();
+        };
+        let reports: Vec<ReportSeen<'_>> = self
+            .inputs
+            .iter()
+            .filter_map(|i| {
+                i.format.map(|format| ReportSeen {
+                    format,
+                    scanners: &i.scanners,
+                })
+            })
+            .collect();
+        let ctx = EvalContext {
+            today: self.settings.today,
+            reports: &reports,
+        };
+        let subject = Subject {
+            finding: &e.finding,
+            format: e.format,
+        };
+        policy::explain(&self.policy, &ctx, &subject, &e.decision)
     }
 }
 

@@ -297,3 +297,74 @@ fn terminal_escapes_in_reports_are_neutralised() {
     assert!(!out.contains('\x07'));
     assert!(out.contains("\\u{1b}[31mred"), "{out}");
 }
+
+fn scangate_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scangate"))
+        .args(args)
+        .current_dir(root())
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn inside_github_actions_annotations_and_job_summary_are_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").expect("write");
+    let summary_str = summary.to_str().expect("utf-8");
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", summary_str),
+    ];
+    let o = scangate_env(&["check", "examples/failing"], &env);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::error ") && l.contains("CVE-2021-44228")),
+        "{out}"
+    );
+    let md = std::fs::read_to_string(&summary).expect("summary written");
+    assert!(md.starts_with("earlier step\n"), "appends, never truncates");
+    assert!(md.contains("CVE-2021-44228"), "{md}");
+
+    // Opt-outs.
+    std::fs::write(&summary, "").expect("write");
+    let o = scangate_env(
+        &[
+            "check",
+            "examples/failing",
+            "--no-annotations",
+            "--no-job-summary",
+        ],
+        &env,
+    );
+    assert_eq!(code(&o), 1);
+    assert!(!stdout(&o).contains("::error"));
+    assert_eq!(std::fs::read_to_string(&summary).expect("read"), "");
+
+    // Outside Actions nothing of the kind happens.
+    let o = scangate_env(
+        &["check", "examples/failing"],
+        &[("GITHUB_STEP_SUMMARY", summary_str)],
+    );
+    assert!(!stdout(&o).contains("::error"));
+    assert_eq!(std::fs::read_to_string(&summary).expect("read"), "");
+}
+
+#[test]
+fn an_unwritable_job_summary_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("missing-dir/summary.md");
+    let o = scangate_env(
+        &["check", "examples/reports"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", bad.to_str().expect("utf-8")),
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("GITHUB_STEP_SUMMARY"), "{}", stderr(&o));
+}

@@ -1,27 +1,108 @@
 //! The gate's decision rules, and [`evaluate`]: the single place a finding's outcome is decided.
 //!
-//! Reporters and publishers never decide; they render the outcome given here. The policy is
-//! read in two phases: raw serde types (`deny_unknown_fields`) are validated into a [`Policy`].
-//! Without a policy file the embedded default (`default.toml`) applies.
+//! Reporters and publishers never decide; they render the [`Decision`]s made here. The policy
+//! file is read in two phases (`config.rs`): raw serde types (`raw.rs`, `deny_unknown_fields`,
+//! spans) are deserialized with every type error and unknown key collected, then validated
+//! into a [`Policy`] (globs compiled, dates checked, waivers complete), so one run lists every
+//! problem with `file:line:column`. Without a policy file the embedded default
+//! (`default.toml`) applies. `scangate init` writes `starter.toml`.
+//!
+//! Evaluation order for one finding (the first step that decides wins; see `evaluate.rs`):
+//! severity mapping (`unknown_severity`, then the first matching rule's `severity`) → tool
+//! suppression → waivers → the first matching rule's `action` → `ignore_statuses` /
+//! `ignore_unfixed` → thresholds (`max`, then `fail_on`).
 
+mod config;
+mod evaluate;
+mod matcher;
+mod raw;
+mod waiver;
+mod zap_rules;
+
+use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 
-use crate::model::{Finding, Severity};
+use crate::model::Severity;
+
+pub use config::{LoadError, LoadOptions, PolicyError, Problem, load_file, resolve};
+pub use evaluate::{EvalContext, Evaluation, ReportSeen, evaluate, explain, unmet_requirements};
+pub use matcher::{Conditions, Patterns, Subject};
+pub use raw::{Action, RawPolicy, json_schema, parse_date};
+pub use waiver::{Waiver, WaiverState, WaiverUse};
 
 /// The embedded default policy text (fail on critical/high; unknown severity counts as medium).
 pub const EMBEDDED_DEFAULT: &str = include_str!("default.toml");
 
+/// The commented starter policy `scangate init` writes.
+pub const STARTER: &str = include_str!("starter.toml");
+
+/// The file name looked up in the working directory when `--policy` is not given.
+pub const DEFAULT_FILE_NAME: &str = "scangate.toml";
+
 /// A validated policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Policy {
+    /// Where the policy came from.
+    pub source: PolicySource,
     /// Findings at or above this (effective) severity fail the gate.
     pub fail_on: Severity,
     /// The severity findings of `unknown` severity are treated as.
     pub unknown_severity: Severity,
-    /// Where the policy came from.
-    pub source: PolicySource,
+    /// Per-severity budgets; override `fail_on` for the severities present.
+    pub max: BTreeMap<Severity, u64>,
+    /// Scanner names that must have a parsed report (lower-case).
+    pub require: Vec<String>,
+    pub ignore_unfixed: bool,
+    /// Trivy statuses whose vulnerabilities are ignored (lower-case, snake_case).
+    pub ignore_statuses: Vec<String>,
+    pub trust_tool_suppressions: bool,
+    pub allow_permanent_waivers: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_waiver_days: Option<u64>,
+    /// The ZAP rules file as named in the policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zap_rules: Option<String>,
+    /// `[[rule]]` entries, then the ZAP rules file's lines, in the order they are tried.
+    pub rules: Vec<Rule>,
+    pub waivers: Vec<Waiver>,
+}
+
+/// Where a rule or waiver is written: `scangate.toml:12`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A validated rule: conditions plus what to do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub origin: Origin,
+    /// How messages name the rule: `rule #2 (scangate.toml:14)`, `ZAP rule 10016 WARN
+    /// (zap-rules.tsv:3)`.
+    pub label: String,
+    #[serde(rename = "match")]
+    pub conditions: Conditions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,6 +111,16 @@ pub enum PolicySource {
     /// The default compiled into scangate.
     Embedded,
     File(String),
+}
+
+impl PolicySource {
+    /// The name used in `file:line:column` positions.
+    pub fn file_name(&self) -> &str {
+        match self {
+            PolicySource::Embedded => "<embedded default policy>",
+            PolicySource::File(p) => p,
+        }
+    }
 }
 
 impl fmt::Display for PolicySource {
@@ -41,70 +132,83 @@ impl fmt::Display for PolicySource {
     }
 }
 
-/// The policy file as written, before validation.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPolicy {
-    fail_on: Option<String>,
-    unknown_severity: Option<String>,
-}
-
-/// Problems found while loading a policy; every one is collected before failing.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{origin}: {}", problems.join("; "))]
-pub struct PolicyError {
-    pub origin: PolicySource,
-    pub problems: Vec<String>,
-}
-
 impl Policy {
     /// The embedded default policy.
     pub fn embedded() -> Policy {
-        // The embedded text is tested to load; a failure here is a build defect.
-        Policy::from_toml(EMBEDDED_DEFAULT, PolicySource::Embedded).unwrap_or(Policy {
-            fail_on: Severity::High,
-            unknown_severity: Severity::Medium,
-            source: PolicySource::Embedded,
-        })
+        // The embedded text is tested to load and holds no waivers, so the date is irrelevant;
+        // a failure here would be a build defect, and falls back to the same values.
+        let options = LoadOptions {
+            today: jiff::civil::date(1970, 1, 1),
+            base_dir: None,
+        };
+        Policy::from_toml(EMBEDDED_DEFAULT, PolicySource::Embedded, &options)
+            .unwrap_or_else(|_| Policy::fallback())
     }
 
-    /// Parses and validates policy text.
-    pub fn from_toml(text: &str, source: PolicySource) -> Result<Policy, PolicyError> {
-        let raw: RawPolicy = toml::from_str(text).map_err(|e| PolicyError {
-            origin: source.clone(),
-            problems: vec![e.to_string().trim().to_owned()],
-        })?;
-        let mut problems = Vec::new();
-        let mut severity = |field: &str, value: Option<String>, default: Severity| match value {
-            None => default,
-            Some(v) => v.parse().unwrap_or_else(|e| {
-                problems.push(format!("`{field}`: {e}"));
-                default
-            }),
-        };
-        let fail_on = severity("fail_on", raw.fail_on, Severity::High);
-        let unknown_severity = severity("unknown_severity", raw.unknown_severity, Severity::Medium);
-        if problems.is_empty() {
-            Ok(Policy {
-                fail_on,
-                unknown_severity,
-                source,
-            })
-        } else {
-            Err(PolicyError {
-                origin: source,
-                problems,
-            })
+    fn fallback() -> Policy {
+        Policy {
+            source: PolicySource::Embedded,
+            fail_on: Severity::High,
+            unknown_severity: Severity::Medium,
+            max: BTreeMap::new(),
+            require: vec![],
+            ignore_unfixed: false,
+            ignore_statuses: vec!["not_affected".into()],
+            trust_tool_suppressions: true,
+            allow_permanent_waivers: false,
+            max_waiver_days: None,
+            zap_rules: None,
+            rules: vec![],
+            waivers: vec![],
         }
     }
 
-    /// The severity the policy acts on: `unknown` is mapped as configured.
+    /// Parses and validates policy text (see `config.rs`). A `zap_rules` file is read relative
+    /// to `options.base_dir`.
+    pub fn from_toml(
+        text: &str,
+        source: PolicySource,
+        options: &LoadOptions<'_>,
+    ) -> Result<Policy, PolicyError> {
+        config::parse(text, source, options)
+    }
+
+    /// The severity the policy acts on before rules: `unknown` is mapped as configured.
     pub fn effective_severity(&self, severity: Severity) -> Severity {
         if severity == Severity::Unknown {
             self.unknown_severity
         } else {
             severity
         }
+    }
+
+    /// One line for the console: `fail on high or above; max medium = 20; 3 rules; 1 waiver`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("fail on {} or above", self.fail_on)];
+        if !self.max.is_empty() {
+            let max: Vec<String> = self
+                .max
+                .iter()
+                .rev()
+                .map(|(s, n)| format!("{s} = {n}"))
+                .collect();
+            parts.push(format!("max {}", max.join(", ")));
+        }
+        parts.push(format!(
+            "unknown severity counts as {}",
+            self.unknown_severity
+        ));
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if !self.rules.is_empty() {
+            parts.push(plural(self.rules.len(), "rule"));
+        }
+        if !self.waivers.is_empty() {
+            parts.push(plural(self.waivers.len(), "waiver"));
+        }
+        if !self.require.is_empty() {
+            parts.push(format!("requires {}", self.require.join(", ")));
+        }
+        parts.join("; ")
     }
 }
 
@@ -154,137 +258,17 @@ impl fmt::Display for Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decision {
     pub outcome: Outcome,
-    /// Severity after policy mapping (`unknown` → configured severity).
+    /// Severity after policy mapping (`unknown` → configured severity, rule overrides).
     pub effective_severity: Severity,
+    /// Which rule, threshold or waiver decided, in words.
     pub reason: String,
-}
-
-/// Decides every finding's outcome. Pure: same policy and findings, same decisions.
-pub fn evaluate(policy: &Policy, finding: &Finding) -> Decision {
-    let effective_severity = policy.effective_severity(finding.severity);
-    let unknown_note = if finding.severity == Severity::Unknown {
-        format!(" (unknown severity treated as {})", policy.unknown_severity)
-    } else {
-        String::new()
-    };
-    if let Some(s) = &finding.suppression {
-        return Decision {
-            outcome: Outcome::Suppressed,
-            effective_severity,
-            reason: format!("suppressed by the scanner: {}", s.kind),
-        };
-    }
-    if effective_severity >= policy.fail_on {
-        Decision {
-            outcome: Outcome::Fail,
-            effective_severity,
-            reason: format!(
-                "severity {effective_severity}{unknown_note} is at or above fail_on = {}",
-                policy.fail_on
-            ),
-        }
-    } else {
-        Decision {
-            outcome: Outcome::Warn,
-            effective_severity,
-            reason: format!(
-                "severity {effective_severity}{unknown_note} is below fail_on = {}",
-                policy.fail_on
-            ),
-        }
-    }
+    /// Index into [`Policy::rules`] of the first rule that matched, if any.
+    #[serde(skip)]
+    pub rule: Option<usize>,
+    /// Index into [`Policy::waivers`] of the waiver that applied (outcome `waived`).
+    #[serde(skip)]
+    pub waiver: Option<usize>,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{
-        Extra, FindingKind, Fingerprint, Location, Scanner, SeveritySource, ToolSuppression,
-    };
-
-    fn finding(severity: Severity) -> Finding {
-        Finding {
-            fingerprint: Fingerprint::builder("t").finish(),
-            scanner: Scanner {
-                name: "Test".into(),
-                version: None,
-            },
-            kind: FindingKind::Code,
-            rule_id: "R1".into(),
-            vuln_ids: vec![],
-            title: "t".into(),
-            description: None,
-            severity,
-            severity_source: SeveritySource::new("test", ""),
-            confidence: None,
-            location: Location::default(),
-            fix: None,
-            references: vec![],
-            cwes: vec![],
-            suppression: None,
-            extra: Extra::default(),
-            input: "t.sarif".into(),
-        }
-    }
-
-    #[test]
-    fn embedded_default_loads_and_fails_on_high() {
-        let p = Policy::from_toml(EMBEDDED_DEFAULT, PolicySource::Embedded).expect("loads");
-        assert_eq!(p.fail_on, Severity::High);
-        assert_eq!(p.unknown_severity, Severity::Medium);
-        assert_eq!(Policy::embedded(), p);
-    }
-
-    #[test]
-    fn default_outcomes_by_severity() {
-        let p = Policy::embedded();
-        let outcome = |s| evaluate(&p, &finding(s)).outcome;
-        assert_eq!(outcome(Severity::Critical), Outcome::Fail);
-        assert_eq!(outcome(Severity::High), Outcome::Fail);
-        assert_eq!(outcome(Severity::Medium), Outcome::Warn);
-        assert_eq!(outcome(Severity::Info), Outcome::Warn);
-        assert_eq!(outcome(Severity::Unknown), Outcome::Warn);
-        let d = evaluate(&p, &finding(Severity::Unknown));
-        assert_eq!(d.effective_severity, Severity::Medium);
-        assert!(
-            d.reason.contains("unknown severity treated as medium"),
-            "{}",
-            d.reason
-        );
-    }
-
-    #[test]
-    fn unknown_can_be_made_blocking() {
-        let p = Policy::from_toml("unknown_severity = \"critical\"", PolicySource::Embedded)
-            .expect("loads");
-        assert_eq!(
-            evaluate(&p, &finding(Severity::Unknown)).outcome,
-            Outcome::Fail
-        );
-    }
-
-    #[test]
-    fn tool_suppressed_findings_never_fail() {
-        let mut f = finding(Severity::Critical);
-        f.suppression = Some(ToolSuppression {
-            kind: "sarif suppression (inSource, accepted)".into(),
-            justification: None,
-        });
-        let d = evaluate(&Policy::embedded(), &f);
-        assert_eq!(d.outcome, Outcome::Suppressed);
-        assert!(d.reason.contains("inSource"));
-    }
-
-    #[test]
-    fn every_problem_is_reported() {
-        let err = Policy::from_toml(
-            "fail_on = \"severe\"\nunknown_severity = \"meh\"",
-            PolicySource::File("p.toml".into()),
-        )
-        .expect_err("invalid");
-        assert_eq!(err.problems.len(), 2, "{err}");
-        let err = Policy::from_toml("fail_onn = \"high\"", PolicySource::Embedded)
-            .expect_err("unknown key");
-        assert!(err.to_string().contains("fail_onn"), "{err}");
-    }
-}
+mod tests;

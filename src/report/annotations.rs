@@ -308,7 +308,12 @@ mod tests {
                 stats: ReportStats::default(),
             },
         };
-        Verdict::build(Policy::embedded(), vec![input], &[])
+        Verdict::build(
+            Policy::embedded(),
+            vec![input],
+            &[],
+            crate::report::fixtures::settings(),
+        )
     }
 
     /// The property list of a command line (between `::level ` and the next `::`).
@@ -457,7 +462,12 @@ mod tests {
             path: "reports/a,b:c.json".into(),
             kind: crate::ingest::InputErrorKind::NotFound("no such file".into()),
         }];
-        let v = Verdict::build(Policy::embedded(), vec![], &errors);
+        let v = Verdict::build(
+            Policy::embedded(),
+            vec![],
+            &errors,
+            crate::report::fixtures::settings(),
+        );
         assert_eq!(
             rendered(&v),
             "::error title=scangate%3A input could not be read::reports/a,b:c.json: no such file\n"

@@ -13,8 +13,8 @@ use crate::model::{
     PackageLocation, Region, ResourceLocation, Scanner, Severity, SeveritySource, ToolSuppression,
     VulnId, WebInstance, WebLocation,
 };
-use crate::policy::Policy;
-use crate::verdict::Verdict;
+use crate::policy::{Policy, PolicySource};
+use crate::verdict::{RunSettings, Verdict};
 
 fn scanner(name: &str, version: &str) -> Scanner {
     Scanner {
@@ -69,11 +69,70 @@ fn input(path: &str, format: Format, scanners: Vec<Scanner>, findings: Vec<Findi
     }
 }
 
+/// The date fixture verdicts are evaluated on.
+pub const TODAY: jiff::civil::Date = jiff::civil::date(2026, 6, 1);
+
+/// Run settings for fixture verdicts: [`TODAY`], stale waivers not denied.
+pub fn settings() -> RunSettings {
+    RunSettings {
+        today: TODAY,
+        deny_stale_waivers: false,
+    }
+}
+
 /// A verdict over three inputs with every kind and outcome: a critical CVE (fail), a high
 /// secret (fail), a medium web alert with instances (warn), a high code finding suppressed by
 /// the tool, a low misconfiguration in a Kubernetes resource (warn), an unknown-severity CVE
 /// (warn as medium), and an info web alert that ZAP marked a false positive.
 pub fn sample_verdict() -> Verdict {
+    Verdict::build(Policy::embedded(), sample_inputs(), &[], settings())
+}
+
+/// The policy [`policy_verdict`] applies: an ignore rule, a waiver in force, a stale one, an
+/// expired one, and a required scanner that has no report.
+const SAMPLE_POLICY: &str = r#"
+require = ["trivy", "zap", "sarif", "gitleaks"]
+
+[[rule]]
+kind = "misconfiguration"
+action = "ignore"
+reason = "cluster policies are enforced by the admission controller"
+
+[[waiver]]
+id = "TEMP-0841856-B18BAF"
+package = "bash"
+reason = "not reachable: no shell in the runtime image"
+expires = 2026-12-31
+owner = "platform"
+
+[[waiver]]
+id = "CVE-2099-*"
+reason = "matches nothing: stale"
+expires = 2026-12-31
+
+[[waiver]]
+id = "python.django.*"
+reason = "expired: applies no more"
+expires = 2026-01-31
+"#;
+
+/// The sample findings under [`SAMPLE_POLICY`]: waived, ignored, expired and stale waivers,
+/// and an error for the missing required report.
+pub fn policy_verdict() -> Verdict {
+    let options = crate::policy::LoadOptions {
+        today: TODAY,
+        base_dir: None,
+    };
+    let policy = Policy::from_toml(
+        SAMPLE_POLICY,
+        PolicySource::File("scangate.toml".into()),
+        &options,
+    )
+    .expect("the sample policy loads");
+    Verdict::build(policy, sample_inputs(), &[], settings())
+}
+
+fn sample_inputs() -> Vec<Input> {
     let trivy = scanner("Trivy", "0.57.1");
     let zap = scanner("ZAP", "2.15.0");
     let semgrep = scanner("Semgrep OSS", "1.95.0");
@@ -303,7 +362,7 @@ pub fn sample_verdict() -> Verdict {
         ..Location::default()
     };
 
-    let inputs = vec![
+    vec![
         input(
             "reports/trivy.json",
             Format::Trivy,
@@ -328,8 +387,7 @@ pub fn sample_verdict() -> Verdict {
             vec![semgrep],
             vec![shell, xss],
         ),
-    ];
-    Verdict::build(Policy::embedded(), inputs, &[])
+    ]
 }
 
 /// Text that tries every injection scangate's outputs must neutralise.
@@ -404,7 +462,7 @@ pub fn hostile_verdict() -> Verdict {
         vec![tool],
         vec![code, web],
     )];
-    Verdict::build(Policy::embedded(), inputs, &[])
+    Verdict::build(Policy::embedded(), inputs, &[], settings())
 }
 
 #[cfg(test)]

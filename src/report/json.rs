@@ -2,8 +2,11 @@
 //!
 //! Top-level keys: `schema_version`, `tool`, `verdict` (`pass`/`fail`/`error`), `exit_code`
 //! (always the process's exit status), `inputs` (each with `path`, `format`, `scanner`,
-//! `scanner_version`, `findings`, and `error` when it could not be read), `policy`, `summary`,
-//! `findings` (every finding, with its `outcome` and `reason`) and `fixed`. The document is
+//! `scanner_version`, `findings`, and `error` when it could not be read), `policy` (the
+//! validated policy: thresholds, rules, waivers), `today` (the date waivers were checked
+//! against), `waivers` (each waiver's state: `used`, `stale` or `expired`, and counts),
+//! `missing_reports` (required scanners without a report), `summary`, `findings` (every finding,
+//! with its `outcome`, `reason` and the `waiver` that applied) and `fixed`. The document is
 //! streamed to the writer; no intermediate JSON tree is built.
 
 use std::collections::BTreeMap;
@@ -17,7 +20,7 @@ use crate::model::{
     Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, ToolSuppression,
     VulnId,
 };
-use crate::policy::{Outcome, Policy};
+use crate::policy::{Outcome, Policy, Waiver, WaiverState};
 use crate::verdict::{Evaluated, Verdict};
 
 /// Bumped on any incompatible change to the document's shape.
@@ -31,6 +34,9 @@ struct Document<'a> {
     exit_code: u8,
     inputs: Vec<JsonInput<'a>>,
     policy: &'a Policy,
+    today: String,
+    waivers: Vec<JsonWaiverUse<'a>>,
+    missing_reports: &'a [String],
     summary: JsonSummary<'a>,
     findings: Findings<'a>,
     /// Baseline findings no longer present (filled once baselines exist).
@@ -58,6 +64,47 @@ struct JsonInput<'a> {
     error: Option<&'a str>,
 }
 
+/// A waiver and how it fared in this run.
+#[derive(Serialize)]
+struct JsonWaiverUse<'a> {
+    number: usize,
+    origin: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
+    state: WaiverState,
+    matched: u64,
+    applied: u64,
+    expires: Option<String>,
+}
+
+/// The waiver that applied to a finding.
+#[derive(Serialize)]
+struct JsonWaiver<'a> {
+    number: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
+    reason: &'a str,
+    expires: Option<String>,
+    owner: Option<&'a str>,
+}
+
+impl<'a> From<&'a Waiver> for JsonWaiver<'a> {
+    fn from(w: &'a Waiver) -> Self {
+        JsonWaiver {
+            number: w.number,
+            id: w.id.as_deref(),
+            fingerprint: w.conditions.fingerprint.as_deref(),
+            reason: &w.reason,
+            expires: w.expires.map(|d| d.to_string()),
+            owner: w.owner.as_deref(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct JsonSummary<'a> {
     total: usize,
@@ -66,13 +113,13 @@ struct JsonSummary<'a> {
     by_scanner: &'a crate::verdict::Summary,
 }
 
-struct Findings<'a>(&'a [Evaluated]);
+struct Findings<'a>(&'a [Evaluated], &'a Policy);
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for e in self.0 {
-            seq.serialize_element(&JsonFinding::from(e))?;
+            seq.serialize_element(&JsonFinding::new(e, self.1))?;
         }
         seq.end()
     }
@@ -108,7 +155,7 @@ struct JsonFinding<'a> {
     /// `new` / `existing` against a baseline; null until a baseline is given.
     baseline: Option<&'static str>,
     /// The waiver that applied; null when none did.
-    waiver: Option<()>,
+    waiver: Option<JsonWaiver<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,8 +173,8 @@ struct JsonFinding<'a> {
     input: &'a str,
 }
 
-impl<'a> From<&'a Evaluated> for JsonFinding<'a> {
-    fn from(e: &'a Evaluated) -> Self {
+impl<'a> JsonFinding<'a> {
+    fn new(e: &'a Evaluated, policy: &'a Policy) -> Self {
         let f = &e.finding;
         JsonFinding {
             fingerprint: f.fingerprint,
@@ -150,7 +197,11 @@ impl<'a> From<&'a Evaluated> for JsonFinding<'a> {
             reason: &e.decision.reason,
             suppression: f.suppression.as_ref(),
             baseline: None,
-            waiver: None,
+            waiver: e
+                .decision
+                .waiver
+                .and_then(|i| policy.waivers.get(i))
+                .map(JsonWaiver::from),
             status: f.extra.status.as_deref(),
             cvss: f.extra.cvss.as_ref(),
             tags: &f.extra.tags,
@@ -197,13 +248,28 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
         exit_code: verdict.exit_status().code(),
         inputs,
         policy: &verdict.policy,
+        today: verdict.settings.today.to_string(),
+        waivers: verdict
+            .waiver_uses()
+            .map(|(w, u)| JsonWaiverUse {
+                number: w.number,
+                origin: w.origin.to_string(),
+                id: w.id.as_deref(),
+                fingerprint: w.conditions.fingerprint.as_deref(),
+                state: u.state,
+                matched: u.matched,
+                applied: u.applied,
+                expires: w.expires.map(|d| d.to_string()),
+            })
+            .collect(),
+        missing_reports: &verdict.missing_reports,
         summary: JsonSummary {
             total: verdict.findings.len(),
             by_outcome,
             by_severity,
             by_scanner: &verdict.summary,
         },
-        findings: Findings(&verdict.findings),
+        findings: Findings(&verdict.findings, &verdict.policy),
         fixed: [],
     };
     let mut buffered = std::io::BufWriter::new(out);
@@ -215,7 +281,7 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{HOSTILE, hostile_verdict, sample_verdict};
+    use crate::report::fixtures::{HOSTILE, hostile_verdict, policy_verdict, sample_verdict};
 
     fn rendered(verdict: &Verdict) -> String {
         let mut out = Vec::new();
@@ -247,12 +313,70 @@ mod tests {
         assert_eq!(web["title"], HOSTILE);
         assert!(!text.contains('\u{1b}'), "raw escape in JSON text");
     }
+
+    #[test]
+    fn waivers_and_policy_decisions_are_in_the_document() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&rendered(&policy_verdict())).expect("valid JSON");
+        assert_eq!(doc["verdict"], "error");
+        assert_eq!(doc["exit_code"], 2);
+        assert_eq!(doc["today"], "2026-06-01");
+        assert_eq!(doc["missing_reports"], serde_json::json!(["gitleaks"]));
+        let findings = doc["findings"].as_array().expect("findings");
+        let waived = findings
+            .iter()
+            .find(|f| f["outcome"] == "waived")
+            .expect("a waived finding");
+        assert_eq!(
+            waived["waiver"],
+            serde_json::json!({
+                "number": 1,
+                "id": "TEMP-0841856-B18BAF",
+                "reason": "not reachable: no shell in the runtime image",
+                "expires": "2026-12-31",
+                "owner": "platform"
+            })
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|f| f["outcome"] == "waived" || f["waiver"].is_null())
+        );
+        let states: Vec<_> = doc["waivers"]
+            .as_array()
+            .expect("waivers")
+            .iter()
+            .map(|w| {
+                (
+                    w["state"].clone(),
+                    w["matched"].clone(),
+                    w["applied"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("used".into(), 1.into(), 1.into()),
+                ("stale".into(), 0.into(), 0.into()),
+                ("expired".into(), 1.into(), 0.into()),
+            ]
+        );
+        assert_eq!(
+            doc["policy"]["rules"][0]["label"],
+            "rule #1 (scangate.toml:4)"
+        );
+        assert_eq!(
+            doc["policy"]["rules"][0]["match"]["kind"],
+            serde_json::json!(["misconfiguration"])
+        );
+    }
 }
 
 #[cfg(test)]
 mod schema_tests {
     use super::*;
-    use crate::report::fixtures::{hostile_verdict, sample_verdict};
+    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
 
     /// The committed schema (`schemas/report.schema.json`) must accept what scangate writes;
     /// `additionalProperties: false` makes the test fail when a field is added to the output but
@@ -266,7 +390,12 @@ mod schema_tests {
         let mut error_verdict = sample_verdict();
         error_verdict.inputs[1].error = Some("invalid JSON at line 1, column 2: EOF".into());
         error_verdict.status = crate::verdict::Status::Error;
-        for verdict in [sample_verdict(), hostile_verdict(), error_verdict] {
+        for verdict in [
+            sample_verdict(),
+            hostile_verdict(),
+            error_verdict,
+            policy_verdict(),
+        ] {
             let mut out = Vec::new();
             render(&verdict, &mut out).expect("renders");
             let doc: serde_json::Value = serde_json::from_slice(&out).expect("JSON");

@@ -10,8 +10,8 @@
 //! 2. inputs that could not be read (why the verdict is `error`);
 //! 3. counts per scanner × severity × outcome;
 //! 4. the blocking findings (new findings first once baselines exist, see [`baseline_rank`]);
-//! 5. waivers expiring within [`EXPIRY_WINDOW_DAYS`] days (empty until waivers exist, see
-//!    [`expiring_waivers`]);
+//! 5. waivers in force that expire within [`EXPIRY_WINDOW_DAYS`] days of the verdict's date
+//!    (see [`expiring_waivers`]);
 //! 6. `<details>`: per-input notes;
 //! 7. `<details>`: every non-blocking finding (warned, waived, ignored, suppressed).
 //!
@@ -39,7 +39,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::model::Severity;
-use crate::policy::Outcome;
+use crate::policy::{Outcome, WaiverState};
 use crate::text::for_terminal;
 use crate::verdict::{Evaluated, Status, Verdict};
 
@@ -207,25 +207,48 @@ fn headline(verdict: &Verdict, out: &mut String) {
             "## ✅ scangate: PASS — no blocking findings ({})\n",
             plural(total, "finding")
         ),
-        Status::Fail => format!(
-            "## ❌ scangate: FAIL — {blocking} blocking of {}\n",
-            plural(total, "finding")
-        ),
-        Status::Error => {
-            let unreadable = verdict.inputs.iter().filter(|i| i.error.is_some()).count();
+        Status::Fail => {
+            let stale = if verdict.failed_on_stale_waivers() {
+                format!(
+                    "; {} (--deny-stale-waivers)",
+                    plural(verdict.stale_waivers(), "stale waiver")
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "## ⚠️ scangate: ERROR — could not decide: {} could not be read\n",
-                plural(unreadable, "input")
+                "## ❌ scangate: FAIL — {blocking} blocking of {}{stale}\n",
+                plural(total, "finding")
+            )
+        }
+        Status::Error => {
+            let mut causes = Vec::new();
+            let unreadable = verdict.input_errors();
+            if unreadable > 0 {
+                causes.push(format!("{} could not be read", plural(unreadable, "input")));
+            }
+            if !verdict.missing_reports.is_empty() {
+                causes.push(format!(
+                    "no report from required scanner{} {}",
+                    if verdict.missing_reports.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    escape_markdown_text_truncated(&verdict.missing_reports.join(", "), 200)
+                ));
+            }
+            format!(
+                "## ⚠️ scangate: ERROR — could not decide: {}\n",
+                causes.join("; ")
             )
         }
     };
     out.push_str(&line);
-    let policy = &verdict.policy;
     out.push_str(&format!(
-        "\nPolicy: {} (fail on {} or above; unknown severity counts as {}).\n",
-        escape_markdown_text(&policy.source.to_string()),
-        policy.fail_on,
-        policy.unknown_severity
+        "\nPolicy: {} ({}).\n",
+        escape_markdown_text(&verdict.policy.source.to_string()),
+        escape_markdown_text(&verdict.policy.describe())
     ));
 }
 
@@ -342,11 +365,34 @@ pub struct ExpiringWaiver {
     pub findings: usize,
 }
 
-/// Hook: waivers do not exist yet, so none expire. Once they do, this lists the waivers whose
-/// expiry falls within [`EXPIRY_WINDOW_DAYS`] of the evaluation date carried by the verdict
-/// (never the wall clock, so the output stays deterministic), soonest first.
-fn expiring_waivers(_verdict: &Verdict) -> Vec<ExpiringWaiver> {
-    Vec::new()
+/// The waivers still in force whose expiry falls within [`EXPIRY_WINDOW_DAYS`] of the
+/// evaluation date carried by the verdict (never the wall clock, so the output stays
+/// deterministic), soonest first. Expired and stale waivers are the table's and JSON's business;
+/// this section warns the reviewer before a waiver lapses and the gate starts failing.
+fn expiring_waivers(verdict: &Verdict) -> Vec<ExpiringWaiver> {
+    let today = verdict.settings.today;
+    let Ok(horizon) = today.checked_add(jiff::Span::new().days(i64::from(EXPIRY_WINDOW_DAYS)))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(jiff::civil::Date, ExpiringWaiver)> = verdict
+        .waiver_uses()
+        .filter(|(_, u)| u.state != WaiverState::Expired)
+        .filter_map(|(w, u)| {
+            let expires = w.expires.filter(|d| *d <= horizon)?;
+            Some((
+                expires,
+                ExpiringWaiver {
+                    target: w.subject(),
+                    expires: expires.to_string(),
+                    reason: w.reason.clone(),
+                    findings: usize::try_from(u.applied).unwrap_or(usize::MAX),
+                },
+            ))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.target.cmp(&b.1.target)));
+    out.into_iter().map(|(_, w)| w).collect()
 }
 
 fn waivers(verdict: &Verdict, doc: &mut Document) {
@@ -595,7 +641,7 @@ mod tests {
     use super::*;
     use crate::ingest::{Format, Input, ParsedReport, ReportStats};
     use crate::policy::Policy;
-    use crate::report::fixtures::{hostile_verdict, sample_verdict};
+    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
 
     fn rendered(verdict: &Verdict, options: &MarkdownOptions) -> String {
         let mut out = Vec::new();
@@ -626,7 +672,12 @@ mod tests {
                 stats: ReportStats::default(),
             },
         };
-        Verdict::build(Policy::embedded(), vec![input], &[])
+        Verdict::build(
+            Policy::embedded(),
+            vec![input],
+            &[],
+            crate::report::fixtures::settings(),
+        )
     }
 
     fn omitted_from_footer(text: &str) -> usize {
@@ -639,6 +690,47 @@ mod tests {
         number
             .parse()
             .unwrap_or_else(|_| panic!("no count in {last:?}"))
+    }
+
+    #[test]
+    fn waivers_in_force_that_expire_soon_are_listed_soonest_first() {
+        let mut v = policy_verdict();
+        // Nothing expires within 14 days of the fixture's date.
+        assert!(expiring_waivers(&v).is_empty());
+        // Two weeks before the end of the year: the used and the stale waiver both lapse on
+        // 2026-12-31; the already expired one is not "expiring".
+        v.settings.today = jiff::civil::date(2026, 12, 20);
+        let expiring = expiring_waivers(&v);
+        assert_eq!(
+            expiring,
+            [
+                ExpiringWaiver {
+                    target: "CVE-2099-*".into(),
+                    expires: "2026-12-31".into(),
+                    reason: "matches nothing: stale".into(),
+                    findings: 0,
+                },
+                ExpiringWaiver {
+                    target: "TEMP-0841856-B18BAF".into(),
+                    expires: "2026-12-31".into(),
+                    reason: "not reachable: no shell in the runtime image".into(),
+                    findings: 1,
+                },
+            ]
+        );
+        let text = rendered(&v, &MarkdownOptions::default());
+        assert!(
+            text.contains(
+                "| 2026\\-12\\-31 | ` TEMP-0841856-B18BAF ` | not reachable: no shell in the runtime image | 1 |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.starts_with(
+                "## ⚠️ scangate: ERROR — could not decide: no report from required scanner gitleaks\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -825,7 +917,12 @@ mod tests {
 
     #[test]
     fn no_findings_says_so() {
-        let v = Verdict::build(Policy::embedded(), vec![], &[]);
+        let v = Verdict::build(
+            Policy::embedded(),
+            vec![],
+            &[],
+            crate::report::fixtures::settings(),
+        );
         let text = render_to_string(&v, &MarkdownOptions::default());
         assert!(text.starts_with("## ✅ scangate: PASS — no blocking findings (0 findings)\n"));
         assert!(text.contains("\nNo findings.\n"));
@@ -837,7 +934,12 @@ mod tests {
             path: "reports/<b>@team.json".into(),
             kind: crate::ingest::InputErrorKind::NotFound("no such file #1".into()),
         }];
-        let v = Verdict::build(Policy::embedded(), vec![], &errors);
+        let v = Verdict::build(
+            Policy::embedded(),
+            vec![],
+            &errors,
+            crate::report::fixtures::settings(),
+        );
         let text = render_to_string(&v, &MarkdownOptions::default());
         assert!(
             text.starts_with(

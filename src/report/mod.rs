@@ -4,11 +4,13 @@
 //! A new format is one file here plus one arm in [`OutputFormat`].
 
 pub mod annotations;
+pub mod explain;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::fmt;
@@ -30,12 +32,15 @@ pub enum OutputFormat {
     Markdown,
     /// GitHub Actions workflow-command annotations (`::error file=...::...`).
     Github,
+    /// Merged SARIF 2.1.0 for GitHub code scanning: one run per scanner.
+    Sarif,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 5] = [
+    pub const ALL: [OutputFormat; 6] = [
         OutputFormat::Table,
         OutputFormat::Json,
+        OutputFormat::Sarif,
         OutputFormat::Junit,
         OutputFormat::Markdown,
         OutputFormat::Github,
@@ -48,6 +53,7 @@ impl OutputFormat {
             OutputFormat::Junit => "junit",
             OutputFormat::Markdown => "markdown",
             OutputFormat::Github => "github",
+            OutputFormat::Sarif => "sarif",
         }
     }
 }
@@ -81,6 +87,17 @@ pub struct RenderOptions {
     pub color: bool,
     /// Most failing findings listed in the table; the rest are counted.
     pub max_rows: usize,
+    /// Byte budget of the Markdown report (PR comment, job summary).
+    pub markdown_max_bytes: usize,
+}
+
+impl RenderOptions {
+    pub fn markdown(&self) -> markdown::MarkdownOptions {
+        markdown::MarkdownOptions {
+            max_bytes: self.markdown_max_bytes,
+            ..markdown::MarkdownOptions::default()
+        }
+    }
 }
 
 impl Default for RenderOptions {
@@ -88,24 +105,31 @@ impl Default for RenderOptions {
         RenderOptions {
             color: false,
             max_rows: 50,
+            markdown_max_bytes: markdown::DEFAULT_MAX_BYTES,
         }
     }
 }
 
-/// Renders `verdict` as `format` into `out`.
+/// Renders `verdict` as `format` into `out`. Returns warnings for the caller to show on stderr
+/// (such as SARIF results left out to stay within GitHub's upload limits): reporters never
+/// print, and never drop anything silently.
 pub fn render(
     format: OutputFormat,
     verdict: &Verdict,
     options: &RenderOptions,
     out: &mut dyn Write,
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<String>> {
     match format {
-        OutputFormat::Table => table::render(verdict, options, out),
-        OutputFormat::Json => json::render(verdict, out),
-        OutputFormat::Junit => junit::render(verdict, out),
+        OutputFormat::Table => table::render(verdict, options, out).map(|()| Vec::new()),
+        OutputFormat::Json => json::render(verdict, out).map(|()| Vec::new()),
+        OutputFormat::Junit => junit::render(verdict, out).map(|()| Vec::new()),
         OutputFormat::Markdown => {
-            markdown::render(verdict, &markdown::MarkdownOptions::default(), out)
+            markdown::render(verdict, &options.markdown(), out).map(|()| Vec::new())
         }
-        OutputFormat::Github => annotations::render(verdict, out),
+        OutputFormat::Github => annotations::render(verdict, out).map(|()| Vec::new()),
+        OutputFormat::Sarif => {
+            sarif::render_with(verdict, &sarif::SarifOptions::for_current_dir(), out)
+                .map(|stats| stats.warnings)
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The console report: a headline, a scanner × severity summary, and the blocking findings.
+//! The console report: a headline, the policy in one line, the inputs, a scanner × severity
+//! summary, counts per outcome, waiver notes (expired, stale) and the blocking findings.
 //!
 //! All scanner text goes through [`crate::text::for_terminal`] (control and escape characters
 //! shown escaped, long fields truncated). Colour is only used when the caller enables it (a
@@ -10,7 +11,7 @@ use tabled::builder::Builder;
 use tabled::settings::Style;
 
 use crate::model::Severity;
-use crate::policy::Outcome;
+use crate::policy::{Outcome, WaiverState};
 use crate::report::RenderOptions;
 use crate::text::for_terminal;
 use crate::verdict::{Status, Verdict};
@@ -25,11 +26,16 @@ pub fn render(
 ) -> std::io::Result<()> {
     headline(verdict, options, out)?;
     inputs(verdict, out)?;
-    if verdict.findings.is_empty() {
-        return Ok(());
+    if !verdict.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", summary_table(verdict))?;
+        let counts: Vec<String> = Outcome::ALL
+            .iter()
+            .map(|o| format!("{} {o}", verdict.count(*o)))
+            .collect();
+        writeln!(out, "outcomes: {}", counts.join(", "))?;
     }
-    writeln!(out)?;
-    writeln!(out, "{}", summary_table(verdict))?;
+    waivers(verdict, out)?;
     blocking(verdict, options, out)
 }
 
@@ -51,18 +57,81 @@ fn headline(
         word.to_owned()
     };
     let detail = match verdict.status {
-        Status::Error => "could not decide: some inputs could not be read (see errors)".to_owned(),
-        _ => format!(
-            "{blocking} blocking of {total} finding{}",
-            if total == 1 { "" } else { "s" }
-        ),
+        Status::Error => {
+            let mut why = Vec::new();
+            if verdict.input_errors() > 0 {
+                why.push("some inputs could not be read (see errors)".to_owned());
+            }
+            if !verdict.missing_reports.is_empty() {
+                why.push(format!(
+                    "no report from required scanner{} {}",
+                    if verdict.missing_reports.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    for_terminal(&verdict.missing_reports.join(", "), 200)
+                ));
+            }
+            format!("could not decide: {}", why.join("; "))
+        }
+        _ => {
+            let mut d = format!(
+                "{blocking} blocking of {total} finding{}",
+                if total == 1 { "" } else { "s" }
+            );
+            if verdict.failed_on_stale_waivers() {
+                let n = verdict.stale_waivers();
+                d.push_str(&format!(
+                    "; {n} stale waiver{} (--deny-stale-waivers)",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+            d
+        }
     };
     writeln!(out, "scangate: {word}: {detail}")?;
     writeln!(
         out,
-        "policy: {} (fail on {} or above; unknown severity counts as {})",
-        verdict.policy.source, verdict.policy.fail_on, verdict.policy.unknown_severity
+        "policy: {} ({})",
+        for_terminal(&verdict.policy.source.to_string(), 200),
+        for_terminal(&verdict.policy.describe(), 300)
     )
+}
+
+/// Expired and stale waivers: the policy file needs attention even when the gate passes.
+fn waivers(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
+    let notes: Vec<String> = verdict
+        .waiver_uses()
+        .filter_map(|(w, u)| {
+            let w_text = for_terminal(&w.to_string(), 200);
+            match u.state {
+                WaiverState::Used => None,
+                WaiverState::Expired => Some(format!(
+                    "  expired: {w_text} expired on {} and no longer applies ({} matching finding{})",
+                    w.expires.map(|d| d.to_string()).unwrap_or_default(),
+                    u.matched,
+                    if u.matched == 1 { "" } else { "s" }
+                )),
+                WaiverState::Stale => Some(format!(
+                    "  stale: {w_text} matched no finding; remove it if the problem is gone"
+                )),
+            }
+        })
+        .collect();
+    if notes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Waivers to review (today is {}):",
+        verdict.settings.today
+    )?;
+    for n in notes {
+        writeln!(out, "{n}")?;
+    }
+    Ok(())
 }
 
 fn inputs(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
@@ -120,6 +189,13 @@ fn inputs(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
             }
         }
     }
+    for name in &verdict.missing_reports {
+        writeln!(
+            out,
+            "  ✗ required scanner `{}`: no parsed report among the inputs",
+            for_terminal(name, 100)
+        )?;
+    }
     Ok(())
 }
 
@@ -127,23 +203,25 @@ fn summary_table(verdict: &Verdict) -> String {
     let mut b = Builder::default();
     let mut header = vec!["Scanner".to_owned()];
     header.extend(Severity::ALL_DESC.iter().map(|s| s.as_str().to_owned()));
-    header.extend(["total", "blocking", "suppressed"].map(String::from));
+    header.push("total".to_owned());
+    header.extend(["blocking", "warn", "waived", "ignored", "suppressed"].map(String::from));
     b.push_record(header);
     for (scanner, by_sev) in &verdict.summary {
         let mut row = vec![for_terminal(scanner, 40)];
         let mut total = 0;
-        let mut blocking = 0;
-        let mut suppressed = 0;
+        let mut by_outcome = [0u64; Outcome::ALL.len()];
         for sev in Severity::ALL_DESC {
             let n: u64 = by_sev.get(&sev).map_or(0, |m| m.values().sum());
             total += n;
             if let Some(m) = by_sev.get(&sev) {
-                blocking += m.get(&Outcome::Fail).copied().unwrap_or(0);
-                suppressed += m.get(&Outcome::Suppressed).copied().unwrap_or(0);
+                for (slot, o) in by_outcome.iter_mut().zip(Outcome::ALL) {
+                    *slot += m.get(&o).copied().unwrap_or(0);
+                }
             }
             row.push(n.to_string());
         }
-        row.extend([total, blocking, suppressed].map(|n| n.to_string()));
+        row.push(total.to_string());
+        row.extend(by_outcome.map(|n| n.to_string()));
         b.push_record(row);
     }
     let mut table = b.build();
@@ -194,7 +272,7 @@ fn blocking(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{hostile_verdict, sample_verdict};
+    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
 
     fn rendered(verdict: &Verdict, options: &RenderOptions) -> String {
         let mut out = Vec::new();
@@ -234,6 +312,7 @@ mod tests {
             &RenderOptions {
                 color: true,
                 max_rows: 1,
+                ..RenderOptions::default()
             },
         );
         assert!(coloured.starts_with("scangate: \u{1b}[1;31mFAIL\u{1b}[0m"));
@@ -242,5 +321,28 @@ mod tests {
             "{coloured}"
         );
         assert!(!rendered(&v, &RenderOptions::default()).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn policy_outcomes_waivers_and_missing_reports_are_shown() {
+        let text = rendered(&policy_verdict(), &RenderOptions::default());
+        assert!(
+            text.starts_with(
+                "scangate: ERROR: could not decide: no report from required scanner gitleaks\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  ✗ required scanner `gitleaks`: no parsed report"));
+        assert!(
+            text.contains("outcomes: 2 fail, 2 warn, 1 waived, 1 ignored, 2 suppressed"),
+            "{text}"
+        );
+        assert!(text.contains("stale: waiver #2 (scangate.toml:16, CVE-2099-*) matched no"));
+        assert!(text.contains(
+            "expired: waiver #3 (scangate.toml:21, python.django.*) expired on 2026-01-31"
+        ));
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("table_policy", text);
+        });
     }
 }

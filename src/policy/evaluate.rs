@@ -1,0 +1,477 @@
+//! [`evaluate`]: the one place a finding's outcome is decided, and [`explain`], which replays
+//! the same steps for `--explain` with a trace.
+//!
+//! For each finding, in order (the first step that decides wins):
+//! 1. Severity: `unknown` becomes `unknown_severity`; the first matching rule's `severity`, if
+//!    it sets one, replaces it.
+//! 2. Tool suppression: with `trust_tool_suppressions` (default), a finding the scanner
+//!    suppressed is `suppressed`.
+//! 3. Waivers: the first waiver in force whose conditions match makes it `waived`. Expired
+//!    waivers are skipped (and reported); every matching waiver counts as used.
+//! 4. Rules: the first `[[rule]]` (then ZAP rules-file line) whose conditions all match and
+//!    that sets an `action` decides `fail`/`warn`/`ignored`. Only the first matching rule is
+//!    consulted: a rule with only `severity` leaves the decision to the steps below.
+//! 5. Vulnerability status: a Trivy status in `ignore_statuses`, or no fixed version with
+//!    `ignore_unfixed`, makes it `ignored`.
+//! 6. Thresholds: if `max` names the finding's severity, all findings that reach this step at
+//!    that severity fail when there are more than the maximum, else warn; otherwise `fail_on`
+//!    decides.
+//!
+//! Step 6 needs every finding, so evaluation takes them all at once. It stays pure: the date
+//! and the reports present come in through [`EvalContext`], which is also where baselines and
+//! correlation will plug in.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+
+use super::matcher::Subject;
+use super::raw::Action;
+use super::waiver::{WaiverState, WaiverUse};
+use super::{Decision, Outcome, Policy};
+use crate::ingest::Format;
+use crate::model::{FindingKind, Scanner, Severity};
+
+/// Everything besides the policy and the findings that a decision may depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalContext<'a> {
+    /// The date waivers are checked against (UTC, injected: `SCANGATE_TODAY` in tests).
+    pub today: Date,
+    /// Every report that parsed, for `require`.
+    pub reports: &'a [ReportSeen<'a>],
+}
+
+/// A report that parsed: its format and the tools that wrote it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportSeen<'a> {
+    pub format: Format,
+    pub scanners: &'a [Scanner],
+}
+
+/// The result of evaluating a run.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// One decision per subject, in the subjects' order.
+    pub decisions: Vec<Decision>,
+    /// One entry per policy waiver, in the policy's order.
+    pub waivers: Vec<WaiverUse>,
+    /// Names in `require` with no parsed report.
+    pub missing_reports: Vec<String>,
+}
+
+/// Decides every finding's outcome. Pure: same policy, context and findings, same result.
+pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]) -> Evaluation {
+    let mut waivers: Vec<WaiverUse> = policy
+        .waivers
+        .iter()
+        .map(|_| WaiverUse {
+            state: WaiverState::Stale,
+            matched: 0,
+            applied: 0,
+        })
+        .collect();
+    let mut matched = Vec::new();
+    let pre: Vec<Pre> = subjects
+        .iter()
+        .map(|s| {
+            matched.clear();
+            let p = pre_decide(policy, ctx, s, &mut matched, &mut Trace::off());
+            for &w in &matched {
+                waivers[w].matched += 1;
+            }
+            if let Some(w) = p.waiver {
+                waivers[w].applied += 1;
+            }
+            p
+        })
+        .collect();
+    for (use_, w) in waivers.iter_mut().zip(&policy.waivers) {
+        use_.state = if w.is_expired(ctx.today) {
+            WaiverState::Expired
+        } else if use_.matched == 0 {
+            WaiverState::Stale
+        } else {
+            WaiverState::Used
+        };
+    }
+
+    // Thresholds: count what reached step 6, per effective severity, for `max`.
+    let mut counts: BTreeMap<Severity, u64> = BTreeMap::new();
+    for p in &pre {
+        if p.outcome.is_none() {
+            *counts.entry(p.severity).or_default() += 1;
+        }
+    }
+    let decisions = pre
+        .into_iter()
+        .map(|p| finish(policy, p, &counts))
+        .collect();
+    Evaluation {
+        decisions,
+        waivers,
+        missing_reports: unmet_requirements(policy, ctx.reports),
+    }
+}
+
+/// The names in `require` that no parsed report satisfies. A name matches a report whose
+/// format has that name (`trivy`, `zap`, `sarif`) or a tool in it of that name
+/// (case-insensitive), so `trivy` is also satisfied by Trivy's SARIF output.
+pub fn unmet_requirements(policy: &Policy, reports: &[ReportSeen<'_>]) -> Vec<String> {
+    policy
+        .require
+        .iter()
+        .filter(|name| {
+            !reports.iter().any(|r| {
+                r.format.as_str().eq_ignore_ascii_case(name)
+                    || r.scanners
+                        .iter()
+                        .any(|s| s.name.trim().eq_ignore_ascii_case(name))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// The decision path for one finding, one line per step, ending with the decision already
+/// made by [`evaluate`] (which alone knows the counts behind a `max` threshold).
+pub fn explain(
+    policy: &Policy,
+    ctx: &EvalContext<'_>,
+    subject: &Subject<'_>,
+    decision: &Decision,
+) -> Vec<String> {
+    let mut trace = Trace::on();
+    let f = subject.finding;
+    trace.say(|| {
+        format!(
+            "finding: {} {} `{}` ({} report), severity {} ({})",
+            f.scanner.name, f.kind, f.rule_id, subject.format, f.severity, f.severity_source
+        )
+    });
+    let _ = pre_decide(policy, ctx, subject, &mut Vec::new(), &mut trace);
+    let mut lines = trace.lines.unwrap_or_default();
+    lines.push(format!(
+        "outcome: {} (severity {}): {}",
+        decision.outcome, decision.effective_severity, decision.reason
+    ));
+    lines
+}
+
+/// Step-by-step notes, only collected for `--explain` (evaluation of 10^5 findings should not
+/// build strings nobody reads).
+struct Trace {
+    lines: Option<Vec<String>>,
+}
+
+impl Trace {
+    fn off() -> Trace {
+        Trace { lines: None }
+    }
+    fn on() -> Trace {
+        Trace {
+            lines: Some(Vec::new()),
+        }
+    }
+    fn say(&mut self, line: impl FnOnce() -> String) {
+        if let Some(lines) = &mut self.lines {
+            lines.push(line());
+        }
+    }
+    fn enabled(&self) -> bool {
+        self.lines.is_some()
+    }
+}
+
+/// The per-finding part of a decision: final, or left to the thresholds (`outcome: None`).
+struct Pre {
+    outcome: Option<Outcome>,
+    severity: Severity,
+    /// The reason for a final outcome, or the severity note for the threshold step.
+    reason: String,
+    /// Appended to the threshold step's reason.
+    suffix: String,
+    rule: Option<usize>,
+    waiver: Option<usize>,
+}
+
+/// Explain lists every rule and waiver with why it did not match, up to this many.
+const EXPLAIN_LIST_LIMIT: usize = 20;
+
+fn pre_decide(
+    policy: &Policy,
+    ctx: &EvalContext<'_>,
+    subject: &Subject<'_>,
+    matched_waivers: &mut Vec<usize>,
+    trace: &mut Trace,
+) -> Pre {
+    let f = subject.finding;
+
+    // 1. Severity.
+    let mut severity = policy.effective_severity(f.severity);
+    let mut note = String::new();
+    if f.severity == Severity::Unknown {
+        note = format!(" (unknown severity treated as {severity})");
+        trace.say(|| format!("severity: unknown → {severity} (unknown_severity)"));
+    }
+    let rule = first_matching_rule(policy, subject, trace);
+    if let Some(i) = rule {
+        let r = &policy.rules[i];
+        if let Some(s) = r.severity {
+            note = format!(" (set by {})", r.label);
+            severity = s;
+            trace.say(|| format!("severity: {} sets it to {s}", r.label));
+        }
+    }
+    // Said after any decision this finding gets once its tool suppression was not trusted.
+    let mut suffix = String::new();
+    let pre = |outcome, reason: String, waiver, suffix: &str| Pre {
+        outcome: Some(outcome),
+        severity,
+        reason: format!("{reason}{suffix}"),
+        suffix: String::new(),
+        rule,
+        waiver,
+    };
+
+    // 2. Tool suppression.
+    if let Some(s) = &f.suppression {
+        if policy.trust_tool_suppressions {
+            // Waivers still see the finding: one written for it matched something and is not
+            // stale (it becomes needed again if the tool stops suppressing).
+            matched_waivers.extend(
+                policy
+                    .waivers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| w.conditions.matches(subject))
+                    .map(|(i, _)| i),
+            );
+            trace.say(|| format!("tool suppression: {} (trusted)", s.kind));
+            return pre(
+                Outcome::Suppressed,
+                format!("suppressed by the scanner: {}", s.kind),
+                None,
+                "",
+            );
+        }
+        trace.say(|| {
+            format!(
+                "tool suppression: {} — not trusted (trust_tool_suppressions = false)",
+                s.kind
+            )
+        });
+        suffix = format!(
+            "; the scanner's suppression ({}) is not trusted (trust_tool_suppressions = false)",
+            s.kind
+        );
+    } else {
+        trace.say(|| "tool suppression: none".to_owned());
+    }
+
+    // 3. Waivers.
+    let mut applied = None;
+    let list_all = policy.waivers.len() <= EXPLAIN_LIST_LIMIT;
+    for (i, w) in policy.waivers.iter().enumerate() {
+        match w.conditions.mismatch(subject) {
+            Some(key) => {
+                if list_all {
+                    trace.say(|| format!("{w}: does not match ({key})"));
+                }
+            }
+            None => {
+                matched_waivers.push(i);
+                if w.is_expired(ctx.today) {
+                    trace.say(|| {
+                        format!(
+                            "{w}: matches, but expired on {} — no longer applies",
+                            w.expires.map(|d| d.to_string()).unwrap_or_default()
+                        )
+                    });
+                } else if applied.is_none() {
+                    trace.say(|| format!("{w}: matches and applies"));
+                    applied = Some(i);
+                } else {
+                    trace.say(|| format!("{w}: matches (an earlier waiver applies)"));
+                }
+            }
+        }
+    }
+    if policy.waivers.is_empty() {
+        trace.say(|| "waivers: none in the policy".to_owned());
+    } else if !list_all && applied.is_none() && trace.enabled() {
+        trace.say(|| format!("waivers: none of {} applies", policy.waivers.len()));
+    }
+    if let Some(i) = applied {
+        let w = &policy.waivers[i];
+        let until = match w.expires {
+            Some(d) => format!("until {d}"),
+            None => "permanently".to_owned(),
+        };
+        let owner = w
+            .owner
+            .as_ref()
+            .map(|o| format!(", owner {o}"))
+            .unwrap_or_default();
+        return pre(
+            Outcome::Waived,
+            format!("waived by {w} {until}{owner}: {}", w.reason),
+            Some(i),
+            &suffix,
+        );
+    }
+
+    // 4. Rule action.
+    if let Some(i) = rule {
+        let r = &policy.rules[i];
+        if let Some(action) = r.action {
+            let why = r
+                .reason
+                .as_ref()
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            let outcome = match action {
+                Action::Fail => Outcome::Fail,
+                Action::Warn => Outcome::Warn,
+                Action::Ignore => Outcome::Ignored,
+            };
+            trace.say(|| format!("rule action: {action} ({})", r.label));
+            return pre(
+                outcome,
+                format!("{} says {action}{why} (severity {severity}{note})", r.label),
+                None,
+                &suffix,
+            );
+        }
+    }
+
+    // 5. Vulnerability status.
+    if f.kind == FindingKind::Vulnerability {
+        if let Some(status) = f
+            .extra
+            .status
+            .as_deref()
+            .filter(|s| policy.ignore_statuses.iter().any(|i| i == s))
+        {
+            trace.say(|| format!("status: {status} is in ignore_statuses"));
+            return pre(
+                Outcome::Ignored,
+                format!("vulnerability status `{status}` is in ignore_statuses"),
+                None,
+                &suffix,
+            );
+        }
+        let fixed = f
+            .fix
+            .as_ref()
+            .and_then(|x| x.fixed_version.as_deref())
+            .is_some_and(|v| !v.trim().is_empty());
+        if policy.ignore_unfixed && !fixed {
+            trace.say(|| "fix: no fixed version, and ignore_unfixed = true".to_owned());
+            return pre(
+                Outcome::Ignored,
+                "no fixed version is available (ignore_unfixed = true)".to_owned(),
+                None,
+                &suffix,
+            );
+        }
+        trace.say(|| {
+            format!(
+                "status: {}; fixed version: {}",
+                f.extra.status.as_deref().unwrap_or("none given"),
+                if fixed { "available" } else { "none" }
+            )
+        });
+    }
+
+    trace.say(|| format!("thresholds decide at severity {severity}"));
+    Pre {
+        outcome: None,
+        severity,
+        reason: note,
+        suffix,
+        rule,
+        waiver: None,
+    }
+}
+
+fn first_matching_rule(policy: &Policy, subject: &Subject<'_>, trace: &mut Trace) -> Option<usize> {
+    let list_all = policy.rules.len() <= EXPLAIN_LIST_LIMIT;
+    for (i, r) in policy.rules.iter().enumerate() {
+        match r.conditions.mismatch(subject) {
+            None => {
+                trace.say(|| format!("{}: matches (first match applies)", r.label));
+                return Some(i);
+            }
+            Some(key) => {
+                if list_all {
+                    trace.say(|| format!("{}: does not match ({key})", r.label));
+                }
+            }
+        }
+    }
+    if policy.rules.is_empty() {
+        trace.say(|| "rules: none in the policy".to_owned());
+    } else if !list_all {
+        trace.say(|| format!("rules: none of {} matches", policy.rules.len()));
+    }
+    None
+}
+
+fn finish(policy: &Policy, p: Pre, counts: &BTreeMap<Severity, u64>) -> Decision {
+    let Pre {
+        outcome,
+        severity,
+        reason,
+        suffix,
+        rule,
+        waiver,
+    } = p;
+    if let Some(outcome) = outcome {
+        return Decision {
+            outcome,
+            effective_severity: severity,
+            reason,
+            rule,
+            waiver,
+        };
+    }
+    let note = reason;
+    let (outcome, reason) = if let Some(&limit) = policy.max.get(&severity) {
+        let n = counts.get(&severity).copied().unwrap_or(0);
+        let plural = if n == 1 { "" } else { "s" };
+        if n > limit {
+            (
+                Outcome::Fail,
+                format!("{n} {severity} finding{plural}{note} exceed max.{severity} = {limit}"),
+            )
+        } else {
+            (
+                Outcome::Warn,
+                format!("{n} {severity} finding{plural}{note} within max.{severity} = {limit}"),
+            )
+        }
+    } else if severity >= policy.fail_on {
+        (
+            Outcome::Fail,
+            format!(
+                "severity {severity}{note} is at or above fail_on = {}",
+                policy.fail_on
+            ),
+        )
+    } else {
+        (
+            Outcome::Warn,
+            format!(
+                "severity {severity}{note} is below fail_on = {}",
+                policy.fail_on
+            ),
+        )
+    };
+    Decision {
+        outcome,
+        effective_severity: severity,
+        reason: format!("{reason}{suffix}"),
+        rule,
+        waiver: None,
+    }
+}

@@ -1,0 +1,2515 @@
+//! The merged SARIF 2.1.0 output, shaped for GitHub code scanning.
+//!
+//! Spec: <https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sarif-v2.1.0-errata01-os-complete.html>;
+//! GitHub's reading of it: <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>.
+//! The document is built with serde-sarif's types and validated in tests against the official
+//! OASIS schema (when `../shared/schemas` is present) and the serde-sarif copy vendored in
+//! `schemas/sarif-schema-2.1.0.serde-sarif.json` (always).
+//!
+//! # Decisions
+//!
+//! - **Runs.** One run per source tool: findings are grouped by (scanner name, version) in one
+//!   pass, and every tool of a parsed input gets a run even with no findings, so an upload tells
+//!   code scanning that its earlier alerts are fixed. `tool.driver` keeps the tool's own name and
+//!   version; `run.conversion` names scangate and the input reports. Runs are sorted by tool
+//!   name, then version.
+//! - **`automationDetails.id`** is `scangate/<tool-slug>/`: the slug is the lower-cased tool
+//!   name with every run of other characters than `a-z0-9` folded to `-` (at most 48 characters;
+//!   a longer name keeps 39 and adds 8 hex digits of its SHA-256). The trailing `/` makes the whole
+//!   id GitHub's *category*, stable across CI runs. When two runs would get the same id (one tool
+//!   in two versions, names that slug alike), the later ones add `-<version-slug>` and then
+//!   `-2`, `-3`, … so every id in the file is unique. Pass no `category` to `upload-sarif`: it
+//!   only fills runs that have no id.
+//! - **security-severity** (rule and result `properties`, a numeric string as GitHub wants) from
+//!   the policy's *effective* severity (`Decision::effective_severity`, so `unknown` counts as
+//!   the policy says): critical `9.5`, high `8.0`, medium `5.5`, low `2.0`, info `0.0`; an
+//!   effective severity that is still `unknown` gets `5.5` (never ranked harmless). GitHub buckets
+//!   these back to the same names (≥ 9 critical, ≥ 7 high, ≥ 4 medium, > 0 low), as does
+//!   [`Severity::from_score`]. A rule gets the highest severity of its results in the run; each
+//!   result carries its own as well. Every rule is tagged `security`, without which GitHub
+//!   ignores `security-severity`.
+//! - **level**: `error` exactly for findings that fail the gate (so a code-scanning check that
+//!   fails on errors fails when scangate does); every other finding gets `warning` at medium and
+//!   above and `note` at low and info. Level therefore never falls as security-severity rises
+//!   within one outcome.
+//! - **Rules**: the finding's `rule_id` (`scangate/no-rule-id` when empty), one
+//!   `reportingDescriptor` per id per run, referenced by `ruleIndex`. Short description is the
+//!   first (most severe) finding's title, cut to 500 characters; full description its
+//!   description; help text the fix, solution and references. Tags: `security`, the finding kind,
+//!   CWE tags as CodeQL writes them (`external/cwe/cwe-079`), then the scanner's tags — at most
+//!   20 (GitHub's limit); the rest go to `properties.scangate.more_tags`.
+//! - **Messages** are plain text: the title, then one line each for package, fix, target,
+//!   resource, URLs (first 5) and scangate's outcome and reason. Control and bidi characters are
+//!   shown as `\u{..}` escapes, and `[`/`]` are backslash-escaped (with the backslashes before
+//!   them) so scanner text cannot form a SARIF embedded link (§3.11.6). The raw title and every
+//!   other field of the finding are kept in `properties.scangate`, with the JSON report's names.
+//! - **Locations**: always one `physicalLocation` with a relative URI and `uriBaseId`
+//!   `%SRCROOT%`, percent-encoded outside `A-Za-z0-9-._~/!$&'()*+,;=@`. In order:
+//!   1. a file location: its path, `./` and `..` resolved; an absolute path inside the base
+//!      directory is made relative to it;
+//!   2. a Kubernetes resource: `scangate/k8s/<namespace or _cluster>/<Kind>/<name>`;
+//!   3. a web alert: `scangate/web/<scheme>/<host[:port]>` of the site (user info dropped;
+//!      the finding's identity is site-wide, so the first instance's path is not used);
+//!   4. a target that is a relative file path (a lock file, a jar, an IaC file): that path;
+//!   5. a package in another target (an image): `scangate/pkg/<target>/<package>`;
+//!   6. another target: `scangate/target/<target>`; none at all: the input report's path.
+//!
+//!   A path that leaves the checkout (absolute elsewhere, or `../`) becomes
+//!   `scangate/outside/<path>`. Regions need a `startLine` (the OASIS schema's rule); a region
+//!   without one is left out of the SARIF region (it stays in `properties.scangate.location`).
+//!   Packages and resources also get a `logicalLocation` (`module` / `resource`).
+//! - **partialFingerprints**: `scangate/v1` is scangate's fingerprint. `primaryLocationLineHash`
+//!   is computed as `github/codeql-action` `src/fingerprints.ts` does (see [`hash_lines`]) when
+//!   the result has a start line and its file exists under [`SarifOptions::base_dir`] (a regular
+//!   file, after resolving symlinks still inside the base, at most 64 MiB); otherwise a hash the
+//!   scanner supplied is passed on. Other tool fingerprints are kept under their own names.
+//! - **Suppressions**: `suppressed` (the scanner's own) → kind `inSource` when the scanner said
+//!   so, else `external`, status `accepted`, the scanner's justification (or what it said);
+//!   `waived` → `external`, `accepted`, the waiver reason; `ignored` → `external`, `accepted`,
+//!   the policy's reason. Every finding reaches the SARIF; code scanning shows the suppressed ones
+//!   as closed alerts. `fail`/`warn` carry no suppressions.
+//! - **GitHub's upload limits** ([`Limits::GITHUB`]): at most 20 runs, 25,000 results per run,
+//!   and 10 MB gzipped (checked on the exact bytes written, gzip level 6, with a 5 % margin).
+//!   Over a limit the least severe go first (effective severity, then outcome: fail before warn
+//!   before waived/ignored/suppressed): whole runs ranked by their worst finding, then results.
+//!   What was dropped is counted per severity in the run's `properties.scangate.dropped` (dropped
+//!   runs in the log's `properties.scangate.dropped_runs`) and returned in
+//!   [`SarifStats::warnings`] for the caller to print; nothing is dropped silently.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+use serde_sarif::sarif as s;
+use sha2::{Digest, Sha256};
+
+use crate::model::{
+    Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, ToolSuppression,
+    VulnId,
+};
+use crate::policy::Outcome;
+use crate::text::truncate;
+use crate::verdict::{Evaluated, Verdict};
+
+/// The `$schema` written into the log (the OASIS errata01 schema).
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The base id every URI is relative to (GitHub resolves it to the checkout).
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// Key of scangate's own fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "scangate/v1";
+
+/// GitHub's `partialFingerprints` key for the line hash.
+pub const LINE_HASH_KEY: &str = "primaryLocationLineHash";
+
+const NO_RULE_ID: &str = "scangate/no-rule-id";
+const MAX_SHORT_DESCRIPTION: usize = 500;
+const MAX_MESSAGE_URLS: usize = 5;
+const MAX_SLUG: usize = 48;
+/// Files larger than this are not read for line hashes.
+const MAX_HASHED_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Upload limits of the consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_runs: usize,
+    pub max_results_per_run: usize,
+    /// Largest gzip-compressed size of the written document, in bytes.
+    pub max_gzip_bytes: u64,
+    pub max_tags_per_rule: usize,
+}
+
+impl Limits {
+    /// GitHub code scanning's documented limits (runs per file, results per run, 10 MB gzipped,
+    /// tags per rule); the size keeps a 5 % margin for differences between gzip implementations.
+    pub const GITHUB: Limits = Limits {
+        max_runs: 20,
+        max_results_per_run: 25_000,
+        max_gzip_bytes: 9_500_000,
+        max_tags_per_rule: 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::GITHUB
+    }
+}
+
+/// Settings for [`render_with`].
+#[derive(Debug, Clone, Default)]
+pub struct SarifOptions {
+    /// The checkout root: absolute paths under it are made relative, and source files under it
+    /// are read for `primaryLocationLineHash`. `None` reads no file.
+    pub base_dir: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+impl SarifOptions {
+    /// Options for a CLI run: the current directory is the checkout (as in GitHub Actions).
+    pub fn for_current_dir() -> SarifOptions {
+        SarifOptions {
+            base_dir: std::env::current_dir().ok(),
+            limits: Limits::GITHUB,
+        }
+    }
+}
+
+/// What the SARIF output holds and what it had to leave out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SarifStats {
+    pub runs: usize,
+    pub results: usize,
+    /// Results given a `primaryLocationLineHash` computed from the source file.
+    pub line_hashes: usize,
+    pub dropped_runs: usize,
+    pub dropped_results: usize,
+    /// One line per limit that was hit, for the caller to show on stderr.
+    pub warnings: Vec<String>,
+}
+
+/// Writes the merged SARIF log without reading any source file (no line hashes computed).
+pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<SarifStats> {
+    render_with(verdict, &SarifOptions::default(), out)
+}
+
+/// Writes the merged SARIF log (pretty-printed, newline-terminated).
+pub fn render_with(
+    verdict: &Verdict,
+    options: &SarifOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<SarifStats> {
+    let findings = &verdict.findings;
+    let limits = options.limits;
+    let mut plans = plan_runs(verdict);
+    let mut stats = SarifStats::default();
+
+    // Limit: runs per file. Keep the runs with the worst findings.
+    let dropped_runs = drop_runs(&mut plans, findings, limits.max_runs);
+    if !dropped_runs.is_empty() {
+        let lost: usize = dropped_runs.iter().map(|d| d.results).sum();
+        stats.dropped_runs = dropped_runs.len();
+        stats.dropped_results += lost;
+        stats.warnings.push(format!(
+            "SARIF: {} tool runs exceed GitHub's limit of {} runs per file; left out the {} \
+             least severe ({}), with {lost} results",
+            plans.len() + dropped_runs.len(),
+            limits.max_runs,
+            dropped_runs.len(),
+            dropped_runs
+                .iter()
+                .map(|d| d.tool.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
+    // Limit: results per run. Keep the most severe.
+    let mut kept = vec![false; findings.len()];
+    for plan in &mut plans {
+        let order = priority_order(&plan.members, findings);
+        for (rank, &i) in order.iter().enumerate() {
+            if rank < limits.max_results_per_run {
+                kept[i] = true;
+            } else {
+                plan.dropped.add(findings[i].decision.effective_severity);
+                plan.dropped.over_run_limit += 1;
+            }
+        }
+        if plan.dropped.over_run_limit > 0 {
+            stats.dropped_results += plan.dropped.over_run_limit as usize;
+            stats.warnings.push(format!(
+                "SARIF: run `{}` has {} results, over GitHub's limit of {} per run; left out \
+                 the {} least severe ({})",
+                plan.automation_id,
+                plan.members.len(),
+                limits.max_results_per_run,
+                plan.dropped.over_run_limit,
+                plan.dropped.severity_summary()
+            ));
+        }
+    }
+
+    let placed: Vec<Option<Placed>> = findings
+        .iter()
+        .zip(&kept)
+        .map(|(e, k)| k.then(|| place(e, options.base_dir.as_deref())))
+        .collect();
+    let hashes = line_hashes_for(&placed, findings, options.base_dir.as_deref());
+
+    // Limit: compressed size. Serialise, measure, and shed the least severe until it fits.
+    let mut size_dropped = Dropped::default();
+    let bytes = loop {
+        let log = build_log(
+            verdict,
+            &plans,
+            &kept,
+            &placed,
+            &hashes,
+            &dropped_runs,
+            limits,
+        )?;
+        let bytes = to_json(&log)?;
+        let size = gzip_len_within(&bytes, limits.max_gzip_bytes)?;
+        let Some(size) = size else { break bytes };
+        let kept_now: Vec<usize> = (0..findings.len()).filter(|&i| kept[i]).collect();
+        if kept_now.is_empty() {
+            stats.warnings.push(format!(
+                "SARIF: the log is {size} bytes gzipped with no results left, over the limit of \
+                 {} bytes",
+                limits.max_gzip_bytes
+            ));
+            break bytes;
+        }
+        let ratio = limits.max_gzip_bytes as f64 / size as f64 * 0.9;
+        let target = ((kept_now.len() as f64 * ratio) as usize).min(kept_now.len() - 1);
+        let order = priority_order(&kept_now, findings);
+        for &i in &order[target..] {
+            kept[i] = false;
+            let plan = plans
+                .iter_mut()
+                .find(|p| p.members.binary_search(&i).is_ok());
+            if let Some(plan) = plan {
+                plan.dropped.add(findings[i].decision.effective_severity);
+                plan.dropped.over_size_limit += 1;
+            }
+            size_dropped.add(findings[i].decision.effective_severity);
+            size_dropped.over_size_limit += 1;
+        }
+    };
+    if size_dropped.over_size_limit > 0 {
+        stats.dropped_results += size_dropped.over_size_limit as usize;
+        stats.warnings.push(format!(
+            "SARIF: the log is over GitHub's limit of {} bytes gzipped; left out the {} least \
+             severe results ({})",
+            limits.max_gzip_bytes,
+            size_dropped.over_size_limit,
+            size_dropped.severity_summary()
+        ));
+    }
+    stats.runs = plans.len();
+    stats.results = kept.iter().filter(|k| **k).count();
+    stats.line_hashes = (0..findings.len())
+        .filter(|&i| kept[i] && hashes[i].is_some())
+        .count();
+    out.write_all(&bytes)?;
+    out.flush()?;
+    Ok(stats)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+/// One SARIF run to be: a tool and the findings it reported.
+struct RunPlan<'v> {
+    name: &'v str,
+    version: Option<&'v str>,
+    automation_id: String,
+    inputs: BTreeSet<&'v str>,
+    /// Indices into `verdict.findings`, ascending (verdict order: most severe first).
+    members: Vec<usize>,
+    dropped: Dropped,
+}
+
+#[derive(Debug, Default)]
+struct Dropped {
+    over_run_limit: u64,
+    over_size_limit: u64,
+    by_severity: BTreeMap<Severity, u64>,
+}
+
+impl Dropped {
+    fn add(&mut self, severity: Severity) {
+        *self.by_severity.entry(severity).or_default() += 1;
+    }
+
+    fn total(&self) -> u64 {
+        self.over_run_limit + self.over_size_limit
+    }
+
+    fn severity_summary(&self) -> String {
+        Severity::ALL_DESC
+            .iter()
+            .filter_map(|s| self.by_severity.get(s).map(|n| format!("{n} {s}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A run left out because of the runs-per-file limit.
+#[derive(Debug, Serialize)]
+struct DroppedRun {
+    tool: String,
+    version: Option<String>,
+    automation_id: String,
+    results: usize,
+    by_severity: BTreeMap<Severity, u64>,
+}
+
+/// Groups findings by tool in one pass and adds an empty run for every tool of a parsed input.
+fn plan_runs(verdict: &Verdict) -> Vec<RunPlan<'_>> {
+    let mut by_tool: BTreeMap<(&str, Option<&str>), RunPlan<'_>> = BTreeMap::new();
+    for input in verdict.inputs.iter().filter(|i| i.error.is_none()) {
+        for scanner in &input.scanners {
+            let key = (&*scanner.name, scanner.version.as_deref());
+            by_tool
+                .entry(key)
+                .or_insert_with(|| new_plan(key))
+                .inputs
+                .insert(&input.path);
+        }
+    }
+    for (i, e) in verdict.findings.iter().enumerate() {
+        let scanner = &e.finding.scanner;
+        let key = (&*scanner.name, scanner.version.as_deref());
+        let plan = by_tool.entry(key).or_insert_with(|| new_plan(key));
+        plan.members.push(i);
+        plan.inputs.insert(&e.finding.input);
+    }
+    let mut plans: Vec<RunPlan<'_>> = by_tool.into_values().collect();
+    assign_automation_ids(&mut plans);
+    plans
+}
+
+fn new_plan<'v>((name, version): (&'v str, Option<&'v str>)) -> RunPlan<'v> {
+    RunPlan {
+        name,
+        version,
+        automation_id: String::new(),
+        inputs: BTreeSet::new(),
+        members: Vec::new(),
+        dropped: Dropped::default(),
+    }
+}
+
+fn assign_automation_ids(plans: &mut [RunPlan<'_>]) {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut base_count: HashMap<String, usize> = HashMap::new();
+    for plan in plans.iter() {
+        *base_count.entry(slug(plan.name)).or_default() += 1;
+    }
+    let mut first_of_base: BTreeSet<String> = BTreeSet::new();
+    for plan in plans.iter_mut() {
+        let base = slug(plan.name);
+        let mut candidate = base.clone();
+        // The first run of a slug keeps the plain id, so the common case is version-free.
+        if !first_of_base.insert(base.clone()) {
+            candidate = format!("{base}-{}", slug(plan.version.unwrap_or("none")));
+        }
+        let mut id = format!("scangate/{candidate}/");
+        let mut n = 2;
+        while used.contains(&id) {
+            id = format!("scangate/{candidate}-{n}/");
+            n += 1;
+        }
+        used.insert(id.clone());
+        plan.automation_id = id;
+    }
+}
+
+/// Lower-case `a-z0-9` with runs of anything else folded to `-`; long names shortened with a
+/// hash so distinct names stay distinct.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    let mut out = if trimmed.is_empty() {
+        "tool".to_owned()
+    } else {
+        trimmed.to_owned()
+    };
+    if out.len() > MAX_SLUG {
+        let digest = Sha256::digest(name.as_bytes());
+        let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        out.truncate(MAX_SLUG - 9);
+        let head = out.trim_end_matches('-').to_owned();
+        out = format!("{head}-{hex}");
+    }
+    out
+}
+
+/// Keeps the `max` runs with the worst findings; returns what was left out.
+fn drop_runs(plans: &mut Vec<RunPlan<'_>>, findings: &[Evaluated], max: usize) -> Vec<DroppedRun> {
+    if plans.len() <= max {
+        return Vec::new();
+    }
+    let worst = |p: &RunPlan<'_>| {
+        let top = p
+            .members
+            .first()
+            .map(|&i| findings[i].decision.effective_severity);
+        let fails = p
+            .members
+            .iter()
+            .filter(|&&i| findings[i].decision.outcome == Outcome::Fail)
+            .count();
+        (Reverse(top), Reverse(fails), Reverse(p.members.len()))
+    };
+    let mut order: Vec<usize> = (0..plans.len()).collect();
+    order.sort_by_key(|&i| (worst(&plans[i]), plans[i].name, plans[i].version));
+    let keep: BTreeSet<usize> = order.into_iter().take(max).collect();
+    let mut dropped = Vec::new();
+    let mut index = 0;
+    plans.retain(|p| {
+        let keep_it = keep.contains(&index);
+        index += 1;
+        if !keep_it {
+            let mut by_severity = BTreeMap::new();
+            for &i in &p.members {
+                *by_severity
+                    .entry(findings[i].decision.effective_severity)
+                    .or_default() += 1;
+            }
+            dropped.push(DroppedRun {
+                tool: p.name.to_owned(),
+                version: p.version.map(str::to_owned),
+                automation_id: p.automation_id.clone(),
+                results: p.members.len(),
+                by_severity,
+            });
+        }
+        keep_it
+    });
+    dropped
+}
+
+/// `indices` ordered most important first: effective severity, then outcome (fail, warn,
+/// waived, ignored, suppressed), then verdict order.
+fn priority_order(indices: &[usize], findings: &[Evaluated]) -> Vec<usize> {
+    let mut order = indices.to_vec();
+    order.sort_by_key(|&i| {
+        let d = &findings[i].decision;
+        (Reverse(d.effective_severity), d.outcome, i)
+    });
+    order
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the log
+
+fn build_log(
+    verdict: &Verdict,
+    plans: &[RunPlan<'_>],
+    kept: &[bool],
+    placed: &[Option<Placed>],
+    hashes: &[Option<String>],
+    dropped_runs: &[DroppedRun],
+    limits: Limits,
+) -> std::io::Result<s::Sarif> {
+    let mut runs = Vec::with_capacity(plans.len());
+    for plan in plans {
+        runs.push(build_run(verdict, plan, kept, placed, hashes, limits)?);
+    }
+    let log_props = LogProps {
+        version: env!("CARGO_PKG_VERSION"),
+        verdict: verdict.status.as_str(),
+        exit_code: verdict.exit_status().code(),
+        policy: &verdict.policy,
+        inputs: &verdict.inputs,
+        dropped_runs,
+    };
+    Ok(s::Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(Value::from("2.1.0"))
+        .runs(runs)
+        .properties(scangate_bag(&log_props, None)?)
+        .build())
+}
+
+#[derive(Serialize)]
+struct LogProps<'a> {
+    version: &'static str,
+    verdict: &'static str,
+    exit_code: u8,
+    policy: &'a crate::policy::Policy,
+    inputs: &'a [crate::verdict::InputSummary],
+    #[serde(skip_serializing_if = "<[DroppedRun]>::is_empty")]
+    dropped_runs: &'a [DroppedRun],
+}
+
+#[derive(Serialize)]
+struct RunProps<'a> {
+    inputs: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropped: Option<DroppedProps>,
+}
+
+#[derive(Serialize)]
+struct DroppedProps {
+    results: u64,
+    over_results_per_run_limit: u64,
+    over_size_limit: u64,
+    by_severity: BTreeMap<Severity, u64>,
+    reason: &'static str,
+}
+
+/// A rule being collected from the results that use it.
+struct RuleAcc<'v> {
+    id: &'v str,
+    /// The first (most severe) finding of the rule.
+    first: usize,
+    severity: Severity,
+    kinds: BTreeSet<FindingKind>,
+    cwes: BTreeSet<u32>,
+    tags: BTreeSet<&'v str>,
+}
+
+fn build_run(
+    verdict: &Verdict,
+    plan: &RunPlan<'_>,
+    kept: &[bool],
+    placed: &[Option<Placed>],
+    hashes: &[Option<String>],
+    limits: Limits,
+) -> std::io::Result<s::Run> {
+    let findings = &verdict.findings;
+    let mut rules: Vec<RuleAcc<'_>> = Vec::new();
+    let mut rule_index: HashMap<&str, usize> = HashMap::new();
+    let mut results = Vec::new();
+    for &i in plan.members.iter().filter(|&&i| kept[i]) {
+        let e = &findings[i];
+        let f = &e.finding;
+        let id = rule_id(&f.rule_id);
+        let index = *rule_index.entry(id).or_insert_with(|| {
+            rules.push(RuleAcc {
+                id,
+                first: i,
+                severity: e.decision.effective_severity,
+                kinds: BTreeSet::new(),
+                cwes: BTreeSet::new(),
+                tags: BTreeSet::new(),
+            });
+            rules.len() - 1
+        });
+        let rule = &mut rules[index];
+        rule.severity = rule.severity.max(e.decision.effective_severity);
+        rule.kinds.insert(f.kind);
+        rule.cwes.extend(f.cwes.iter().copied());
+        rule.tags.extend(f.extra.tags.iter().map(String::as_str));
+        let Some(place) = placed[i].as_ref() else {
+            continue;
+        };
+        let first_description = findings[rule.first].finding.description.as_deref();
+        results.push(build_result(
+            e,
+            index,
+            place,
+            hashes[i].as_deref(),
+            first_description,
+        )?);
+    }
+
+    let mut descriptors = Vec::with_capacity(rules.len());
+    for rule in &rules {
+        descriptors.push(build_rule(rule, &findings[rule.first], limits)?);
+    }
+
+    let mut driver = s::ToolComponent::builder()
+        .name(plan.name)
+        .rules(descriptors)
+        .build();
+    driver.version = plan.version.map(str::to_owned);
+
+    let dropped = (plan.dropped.total() > 0).then(|| DroppedProps {
+        results: plan.dropped.total(),
+        over_results_per_run_limit: plan.dropped.over_run_limit,
+        over_size_limit: plan.dropped.over_size_limit,
+        by_severity: plan.dropped.by_severity.clone(),
+        reason: "GitHub code scanning accepts at most 25,000 results per run and 10 MB \
+                 gzipped per file; the least severe were left out",
+    });
+    let run_props = RunProps {
+        inputs: plan.inputs.iter().copied().collect(),
+        dropped,
+    };
+
+    let converter = s::ToolComponent::builder()
+        .name("scangate")
+        .version(env!("CARGO_PKG_VERSION"))
+        .build();
+    let log_files: Vec<s::ArtifactLocation> =
+        plan.inputs.iter().map(|p| input_location(p)).collect();
+    let conversion = s::Conversion::builder()
+        .tool(s::Tool::builder().driver(converter).build())
+        .analysis_tool_log_files(log_files)
+        .build();
+
+    Ok(s::Run::builder()
+        .tool(s::Tool::builder().driver(driver).build())
+        .automation_details(
+            s::RunAutomationDetails::builder()
+                .id(plan.automation_id.clone())
+                .build(),
+        )
+        .conversion(conversion)
+        .results(results)
+        .properties(scangate_bag(&run_props, None)?)
+        .build())
+}
+
+fn rule_id(raw: &str) -> &str {
+    if raw.is_empty() { NO_RULE_ID } else { raw }
+}
+
+#[derive(Serialize)]
+struct RuleProps<'a> {
+    kinds: Vec<FindingKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    more_tags: Vec<String>,
+}
+
+fn build_rule(
+    rule: &RuleAcc<'_>,
+    first: &Evaluated,
+    limits: Limits,
+) -> std::io::Result<s::ReportingDescriptor> {
+    let f = &first.finding;
+    let mut tags: Vec<String> = vec!["security".to_owned()];
+    tags.extend(rule.kinds.iter().map(|k| k.as_str().to_owned()));
+    tags.extend(rule.cwes.iter().map(|c| cwe_tag(*c)));
+    for t in &rule.tags {
+        if !tags.iter().any(|x| x == t) {
+            tags.push((*t).to_owned());
+        }
+    }
+    let more_tags = if tags.len() > limits.max_tags_per_rule {
+        tags.split_off(limits.max_tags_per_rule)
+    } else {
+        Vec::new()
+    };
+    let props = RuleProps {
+        kinds: rule.kinds.iter().copied().collect(),
+        rule_name: f.extra.rule_name.as_deref(),
+        more_tags,
+    };
+    let mut bag = scangate_bag(&props, Some(tags))?;
+    bag.additional_properties.insert(
+        "security-severity".to_owned(),
+        Value::from(security_severity(rule.severity)),
+    );
+
+    let title = if f.title.trim().is_empty() {
+        rule.id
+    } else {
+        &f.title
+    };
+    let mut descriptor = s::ReportingDescriptor::builder()
+        .id(rule.id)
+        .short_description(multi(truncate(&plain(title), MAX_SHORT_DESCRIPTION)))
+        .properties(bag)
+        .build();
+    descriptor.name = f.extra.rule_name.clone();
+    if let Some(d) = f.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        descriptor.full_description = Some(multi(plain(d)));
+    }
+    let help = help_text(first);
+    if !help.is_empty() {
+        descriptor.help = Some(multi(help));
+    }
+    descriptor.help_uri = f
+        .extra
+        .help_uri
+        .as_deref()
+        .filter(|u| is_plain_http_uri(u))
+        .map(str::to_owned);
+    Ok(descriptor)
+}
+
+fn multi(text: String) -> s::MultiformatMessageString {
+    s::MultiformatMessageString::builder().text(text).build()
+}
+
+/// CodeQL's spelling of a CWE tag.
+fn cwe_tag(cwe: u32) -> String {
+    format!("external/cwe/cwe-{cwe:03}")
+}
+
+/// The score GitHub ranks by, as the numeric string it expects.
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium | Severity::Unknown => "5.5",
+        Severity::Low => "2.0",
+        Severity::Info => "0.0",
+    }
+}
+
+/// `error` for findings that fail the gate; otherwise by severity, never above `warning`.
+pub fn level(outcome: Outcome, severity: Severity) -> s::ResultLevel {
+    match (outcome, severity) {
+        (Outcome::Fail, _) => s::ResultLevel::Error,
+        (_, Severity::Critical | Severity::High | Severity::Medium | Severity::Unknown) => {
+            s::ResultLevel::Warning
+        }
+        (_, Severity::Low | Severity::Info) => s::ResultLevel::Note,
+    }
+}
+
+fn help_text(e: &Evaluated) -> String {
+    let f = &e.finding;
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(fix) = &f.fix {
+        if let Some(v) = &fix.fixed_version {
+            lines.push(format!("Fixed in: {}", plain(v)));
+        }
+        if let Some(sol) = &fix.solution {
+            lines.push(format!("Solution: {}", plain(sol)));
+        }
+    }
+    if !f.references.is_empty() {
+        lines.push("References:".to_owned());
+        lines.extend(f.references.iter().map(|r| format!("- {}", plain(r))));
+    }
+    if let Some(u) = &f.extra.help_uri {
+        lines.push(format!("Help: {}", plain(u)));
+    }
+    lines.join("\n")
+}
+
+/// Every field of the finding that the SARIF structure does not hold verbatim, named as in the
+/// JSON report.
+#[derive(Serialize)]
+struct ResultProps<'a> {
+    fingerprint: Fingerprint,
+    kind: FindingKind,
+    outcome: Outcome,
+    reason: &'a str,
+    severity: Severity,
+    effective_severity: Severity,
+    severity_source: String,
+    /// The title as the scanner wrote it, when the message had to escape it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    /// The description, when it differs from the rule's full description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[VulnId]>::is_empty")]
+    vuln_ids: &'a [VulnId],
+    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
+    cwes: &'a [u32],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<Confidence>,
+    location: &'a Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a Fix>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    references: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<&'a ToolSuppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cvss: Option<&'a CvssScore>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tool_fingerprints: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_baseline_state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'a str>,
+    input: &'a str,
+}
+
+fn build_result(
+    e: &Evaluated,
+    rule_index: usize,
+    place: &Placed,
+    line_hash: Option<&str>,
+    rule_description: Option<&str>,
+) -> std::io::Result<s::Result> {
+    let f = &e.finding;
+    let d = &e.decision;
+    let plain_title = plain(&f.title);
+    let description = f
+        .description
+        .as_deref()
+        .filter(|desc| Some(*desc) != rule_description);
+    let props = ResultProps {
+        fingerprint: f.fingerprint,
+        kind: f.kind,
+        outcome: d.outcome,
+        reason: &d.reason,
+        severity: f.severity,
+        effective_severity: d.effective_severity,
+        severity_source: f.severity_source.to_string(),
+        title: (plain_title != f.title).then_some(f.title.as_str()),
+        description,
+        vuln_ids: &f.vuln_ids,
+        cwes: &f.cwes,
+        confidence: f.confidence,
+        location: &f.location,
+        fix: f.fix.as_ref(),
+        references: &f.references,
+        suppression: f.suppression.as_ref(),
+        status: f.extra.status.as_deref(),
+        cvss: f.extra.cvss.as_ref(),
+        tool_fingerprints: &f.extra.tool_fingerprints,
+        tool_baseline_state: f.extra.baseline_state.as_deref(),
+        rule_name: f.extra.rule_name.as_deref(),
+        help_uri: f.extra.help_uri.as_deref(),
+        input: &f.input,
+    };
+    let mut tags: Vec<String> = f.cwes.iter().map(|c| cwe_tag(*c)).collect();
+    tags.extend(f.extra.tags.iter().cloned());
+    let mut bag = scangate_bag(&props, (!tags.is_empty()).then_some(tags))?;
+    bag.additional_properties.insert(
+        "security-severity".to_owned(),
+        Value::from(security_severity(d.effective_severity)),
+    );
+
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_owned(), f.fingerprint.to_hex());
+    if let Some(h) = line_hash {
+        fingerprints.insert(LINE_HASH_KEY.to_owned(), h.to_owned());
+    }
+    for tf in &f.extra.tool_fingerprints {
+        if let Some((name, value)) = tf.split_once('=')
+            && !name.is_empty()
+        {
+            fingerprints
+                .entry(name.to_owned())
+                .or_insert_with(|| value.to_owned());
+        }
+    }
+
+    let mut result = s::Result::builder()
+        .rule_id(rule_id(&f.rule_id))
+        .rule_index(rule_index as i64)
+        .level(level(d.outcome, d.effective_severity))
+        .message(
+            s::Message::builder()
+                .text(message_text(e, &plain_title, place))
+                .build(),
+        )
+        .locations(vec![place.to_sarif()])
+        .partial_fingerprints(fingerprints)
+        .properties(bag)
+        .build();
+    let suppressions = suppressions(e)?;
+    if !suppressions.is_empty() {
+        result.suppressions = Some(suppressions);
+    }
+    Ok(result)
+}
+
+fn message_text(e: &Evaluated, plain_title: &str, place: &Placed) -> String {
+    let f = &e.finding;
+    let mut lines: Vec<String> = Vec::new();
+    lines.push(if plain_title.trim().is_empty() {
+        plain(rule_id(&f.rule_id))
+    } else {
+        plain_title.to_owned()
+    });
+    let loc = &f.location;
+    if let Some(pkg) = &loc.package {
+        let mut s = format!("Package: {}", plain(&pkg.name));
+        if let Some(v) = &pkg.version {
+            s.push_str(&format!(" {}", plain(v)));
+        }
+        if let Some(p) = &pkg.path {
+            s.push_str(&format!(" ({})", plain(p)));
+        }
+        lines.push(s);
+    }
+    if let Some(v) = f.fix.as_ref().and_then(|fix| fix.fixed_version.as_ref()) {
+        lines.push(format!("Fixed in: {}", plain(v)));
+    }
+    // The target is worth a line unless it is the file the location already names.
+    if let Some(t) = loc.target.as_deref()
+        && normalize(t).as_deref() != place.file.as_deref()
+    {
+        lines.push(format!("Target: {}", plain(t)));
+    }
+    if let Some(r) = &loc.resource {
+        lines.push(format!("Resource: {}", plain(&r.display())));
+    }
+    if let Some(web) = &loc.web {
+        for i in web.instances.iter().take(MAX_MESSAGE_URLS) {
+            let mut s = format!(
+                "URL: {} {}",
+                plain(i.method.as_deref().unwrap_or("GET")),
+                plain(&i.uri)
+            );
+            if let Some(p) = &i.param {
+                s.push_str(&format!(" (parameter {})", plain(p)));
+            }
+            lines.push(s);
+        }
+        let total = web.count.unwrap_or(0).max(web.instances.len() as u64);
+        let shown = web.instances.len().min(MAX_MESSAGE_URLS) as u64;
+        if total > shown {
+            lines.push(format!("… and {} more URLs", total - shown));
+        }
+    }
+    lines.push(format!(
+        "scangate: {} ({})",
+        e.decision.outcome,
+        plain(&e.decision.reason)
+    ));
+    lines.join("\n")
+}
+
+#[derive(Serialize)]
+struct SuppressionProps<'a> {
+    source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scanner_kind: Option<&'a str>,
+}
+
+fn suppressions(e: &Evaluated) -> std::io::Result<Vec<s::Suppression>> {
+    let mut out = Vec::new();
+    if let Some(ts) = &e.finding.suppression {
+        let kind = if ts.kind.to_ascii_lowercase().contains("insource") {
+            "inSource"
+        } else {
+            "external"
+        };
+        let justification = plain(
+            ts.justification
+                .as_deref()
+                .filter(|j| !j.trim().is_empty())
+                .unwrap_or(&ts.kind),
+        );
+        out.push(
+            s::Suppression::builder()
+                .kind(Value::from(kind))
+                .status(Value::from("accepted"))
+                .justification(justification)
+                .properties(scangate_bag(
+                    &SuppressionProps {
+                        source: "scanner",
+                        scanner_kind: Some(&ts.kind),
+                    },
+                    None,
+                )?)
+                .build(),
+        );
+    }
+    let policy_source = match e.decision.outcome {
+        Outcome::Waived => Some("policy waiver"),
+        Outcome::Ignored => Some("policy ignore rule"),
+        Outcome::Fail | Outcome::Warn | Outcome::Suppressed => None,
+    };
+    if let Some(source) = policy_source {
+        out.push(
+            s::Suppression::builder()
+                .kind(Value::from("external"))
+                .status(Value::from("accepted"))
+                .justification(plain(&e.decision.reason))
+                .properties(scangate_bag(
+                    &SuppressionProps {
+                        source,
+                        scanner_kind: None,
+                    },
+                    None,
+                )?)
+                .build(),
+        );
+    }
+    Ok(out)
+}
+
+/// A property bag holding `value` under the key `scangate`.
+fn scangate_bag<T: Serialize>(
+    value: &T,
+    tags: Option<Vec<String>>,
+) -> std::io::Result<s::PropertyBag> {
+    let value = serde_json::to_value(value).map_err(std::io::Error::from)?;
+    let mut bag = s::PropertyBag::builder().build();
+    bag.tags = tags;
+    bag.additional_properties
+        .insert("scangate".to_owned(), value);
+    Ok(bag)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+
+/// Where a result is placed in SARIF terms.
+#[derive(Debug, Clone, PartialEq)]
+struct Placed {
+    /// Percent-encoded URI relative to `%SRCROOT%`.
+    uri: String,
+    /// The decoded relative path, when the URI names a file in the checkout (not a pseudo-path).
+    file: Option<String>,
+    region: Option<s::Region>,
+    start_line: Option<usize>,
+    logical: Option<s::LogicalLocation>,
+}
+
+impl Placed {
+    fn to_sarif(&self) -> s::Location {
+        let artifact = s::ArtifactLocation::builder()
+            .uri(self.uri.clone())
+            .uri_base_id(SRCROOT)
+            .build();
+        let mut physical = s::PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .build();
+        physical.region = self.region.clone();
+        let mut location = s::Location::builder().physical_location(physical).build();
+        location.logical_locations = self.logical.clone().map(|l| vec![l]);
+        location
+    }
+}
+
+/// Decides the location of one finding (see the module docs for the order).
+fn place(e: &Evaluated, base: Option<&Path>) -> Placed {
+    let f = &e.finding;
+    let loc = &f.location;
+    let logical = if let Some(r) = &loc.resource {
+        Some(
+            s::LogicalLocation::builder()
+                .name(r.name.clone())
+                .fully_qualified_name(r.display())
+                .kind("resource")
+                .build(),
+        )
+    } else {
+        loc.package.as_ref().map(|p| {
+            let fqn = match (&p.purl, &p.version) {
+                (Some(purl), _) => purl.clone(),
+                (None, Some(v)) => format!("{}@{v}", p.name),
+                (None, None) => p.name.clone(),
+            };
+            s::LogicalLocation::builder()
+                .name(p.name.clone())
+                .fully_qualified_name(fqn)
+                .kind("module")
+                .build()
+        })
+    };
+    let pseudo = |uri: String| Placed {
+        uri,
+        file: None,
+        region: None,
+        start_line: None,
+        logical: logical.clone(),
+    };
+
+    if let Some(file) = loc.file.as_ref().filter(|f| !f.path.trim().is_empty()) {
+        let (uri, rel) = file_uri(&file.path, base);
+        let region = file.region.as_ref().and_then(|r| {
+            let start = positive(r.start_line)?;
+            let mut region = s::Region::builder().start_line(start).build();
+            region.start_column = positive(r.start_column);
+            region.end_line = positive(r.end_line);
+            region.end_column = positive(r.end_column);
+            if let Some(snippet) = &file.snippet {
+                region.snippet = Some(s::ArtifactContent::builder().text(snippet.clone()).build());
+            }
+            Some(region)
+        });
+        let start_line = region
+            .as_ref()
+            .and_then(|r| r.start_line)
+            .and_then(|l| usize::try_from(l).ok());
+        return Placed {
+            uri,
+            file: rel,
+            region,
+            start_line,
+            logical,
+        };
+    }
+    if let Some(r) = &loc.resource {
+        let ns = r
+            .namespace
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or("_cluster");
+        return pseudo(format!(
+            "scangate/k8s/{}/{}/{}",
+            encode_segment(ns),
+            encode_segment(&r.kind),
+            encode_segment(&r.name)
+        ));
+    }
+    if let Some(web) = &loc.web {
+        return pseudo(format!("scangate/web/{}", site_path(&web.site)));
+    }
+    if let Some(target) = loc.target.as_deref().filter(|t| is_relative_file_path(t)) {
+        let (uri, rel) = file_uri(target, base);
+        return Placed {
+            uri,
+            file: rel,
+            region: None,
+            start_line: None,
+            logical,
+        };
+    }
+    if let Some(pkg) = &loc.package {
+        let target = loc.target.as_deref().unwrap_or("_");
+        return pseudo(format!(
+            "scangate/pkg/{}/{}",
+            encode_segment(target),
+            encode_segment(&pkg.name)
+        ));
+    }
+    if let Some(target) = loc.target.as_deref().filter(|t| !t.trim().is_empty()) {
+        return pseudo(format!("scangate/target/{}", encode_segment(target)));
+    }
+    let (uri, _) = file_uri(&f.input, base);
+    pseudo(uri)
+}
+
+fn positive(v: Option<u64>) -> Option<i64> {
+    v.and_then(|v| i64::try_from(v).ok()).filter(|v| *v >= 1)
+}
+
+/// `scheme/host[:port]` of a site URL, user info dropped; the whole string encoded when it is
+/// not a URL.
+fn site_path(site: &str) -> String {
+    let Some((scheme, rest)) = site.split_once("://") else {
+        return encode_segment(site);
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if scheme.is_empty() || host.is_empty() {
+        return encode_segment(site);
+    }
+    let host = host.to_ascii_lowercase();
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{}:{port}", encode_segment(name))
+        }
+        _ => encode_segment(&host),
+    };
+    format!("{}/{host}", encode_segment(&scheme.to_ascii_lowercase()))
+}
+
+/// A target that names a file in the checkout: relative, no scheme, no whitespace, no `:`
+/// (image references), no `..`.
+fn is_relative_file_path(t: &str) -> bool {
+    !t.is_empty()
+        && !t.starts_with('/')
+        && !t.starts_with('\\')
+        && !t.contains("://")
+        && !t.contains(':')
+        && !t.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !t.split(['/', '\\']).any(|seg| seg == "..")
+}
+
+/// The URI for a path from a report, and the relative path when it is a file in the checkout.
+fn file_uri(raw: &str, base: Option<&Path>) -> (String, Option<String>) {
+    let mut path = raw.trim().to_owned();
+    if let Some(rest) = path.strip_prefix("file://") {
+        path = percent_decode(rest);
+    } else if let Some(rest) = path.strip_prefix("file:") {
+        path = percent_decode(rest);
+    } else if let Some((scheme, rest)) = path.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return (
+            format!(
+                "scangate/uri/{}/{}",
+                encode_segment(&scheme.to_ascii_lowercase()),
+                encode_path(rest)
+            ),
+            None,
+        );
+    }
+    let windows_drive = path.len() >= 3
+        && path.as_bytes()[0].is_ascii_alphabetic()
+        && path.as_bytes()[1] == b':'
+        && matches!(path.as_bytes()[2], b'/' | b'\\');
+    if windows_drive {
+        path = path.replace('\\', "/");
+    }
+    if path.starts_with('/') || windows_drive {
+        let inside = base.and_then(|b| Path::new(&path).strip_prefix(b).ok());
+        match inside.and_then(|p| normalize(&p.to_string_lossy())) {
+            Some(rel) if !rel.is_empty() => {
+                let uri = encode_path(&rel);
+                return (uri, Some(rel));
+            }
+            _ => {
+                let stripped = path.trim_start_matches('/');
+                return (format!("scangate/outside/{}", encode_path(stripped)), None);
+            }
+        }
+    }
+    match normalize(&path) {
+        Some(rel) if !rel.is_empty() => (encode_path(&rel), Some(rel)),
+        _ => (format!("scangate/outside/{}", encode_path(&path)), None),
+    }
+}
+
+/// The path of an input report as an artifact location: relative to `%SRCROOT%` when it is
+/// relative, an absolute `file:` URI otherwise.
+fn input_location(path: &str) -> s::ArtifactLocation {
+    if path.starts_with('/') {
+        s::ArtifactLocation::builder()
+            .uri(format!("file://{}", encode_path(path)))
+            .build()
+    } else {
+        s::ArtifactLocation::builder()
+            .uri(file_uri(path, None).0)
+            .uri_base_id(SRCROOT)
+            .build()
+    }
+}
+
+/// Resolves `.` and `..` lexically; `None` when the path climbs out of its root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn is_kept_in_uri(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@".contains(&b)
+}
+
+/// Percent-encodes a path, keeping `/` as the separator.
+fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Percent-encodes one path segment (a `/` inside becomes `%2F`).
+fn encode_segment(seg: &str) -> String {
+    let mut out = String::with_capacity(seg.len());
+    for &b in seg.as_bytes() {
+        if is_kept_in_uri(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out == "." || out == ".." {
+        out = out.replace('.', "%2E");
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Only absolute http(s) URLs made of URI characters become `helpUri` (the schema wants a URI;
+/// anything else stays in the help text).
+fn is_plain_http_uri(u: &str) -> bool {
+    (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() > 8
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#@!$&'()*+,;=%".contains(&b))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+/// Plain SARIF message text from scanner text: control and bidi characters shown as escapes
+/// (newlines and tabs kept, CR LF folded), `[` and `]` escaped so no embedded link can form.
+fn plain(s: &str) -> String {
+    let mut cleaned = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    cleaned.push('\n');
+                }
+            }
+            '\n' | '\t' => cleaned.push(c),
+            c if c.is_control() || is_bidi_control(c) => {
+                cleaned.push_str(&c.escape_unicode().to_string());
+            }
+            c => cleaned.push(c),
+        }
+    }
+    let mut out = String::with_capacity(cleaned.len());
+    let mut backslashes = 0usize;
+    for c in cleaned.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '[' | ']' => {
+                // Each backslash before a bracket is doubled, then the bracket is escaped.
+                out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
+                out.push(c);
+                backslashes = 0;
+            }
+            c => {
+                out.extend(std::iter::repeat_n('\\', backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\\', backslashes));
+    out
+}
+
+/// Unicode bidirectional formatting characters ("Trojan Source", CVE-2021-42574).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Pretty JSON, newline-terminated, with C1/DEL control and bidi characters written as `\uXXXX`
+/// escapes (serde_json escapes only C0): the same JSON value, but nothing in the raw file can
+/// reorder or hide what a reader of it sees.
+fn to_json<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut bytes, SafeFormatter(Default::default()));
+    value.serialize(&mut ser).map_err(std::io::Error::from)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+struct SafeFormatter(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for SafeFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if c.is_control() || is_bidi_control(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// primaryLocationLineHash
+
+const HASH_BLOCK_SIZE: usize = 100;
+const HASH_MOD: u64 = 37;
+const HASH_EOF: u64 = 65535;
+
+/// GitHub's line hash, ported from `github/codeql-action` `src/fingerprints.ts` (`hash`).
+///
+/// For every line, a rolling polynomial hash (base 37, wrapping 64-bit arithmetic) over the
+/// first 100 characters counted from the line's start, skipping spaces and tabs, with CR and
+/// CR LF read as LF, across following lines, and with an end-of-file marker (65535) and zero
+/// padding at the end. Characters are UTF-16 code units, as JavaScript sees them. Calls
+/// `callback(line, "hex:occurrence")` for lines 1, 2, …; `occurrence` counts identical hashes
+/// so far.
+pub fn hash_lines(text: &str, mut callback: impl FnMut(usize, String)) {
+    let first_mod = (0..HASH_BLOCK_SIZE).fold(1u64, |m, _| m.wrapping_mul(HASH_MOD));
+    let mut window = [0u64; HASH_BLOCK_SIZE];
+    // 0 = no line starts at this window slot (lines are 1-based).
+    let mut line_numbers = [0usize; HASH_BLOCK_SIZE];
+    let mut hash = 0u64;
+    let mut index = 0usize;
+    let mut line_number = 0usize;
+    let mut line_start = true;
+    let mut prev_cr = false;
+    let mut counts: HashMap<u64, u32> = HashMap::new();
+
+    let mut output = |hash: u64, line: usize| {
+        let n = counts.entry(hash).or_default();
+        *n += 1;
+        callback(line, format!("{hash:x}:{n}"));
+    };
+    let update = |hash: &mut u64, window: &mut [u64; HASH_BLOCK_SIZE], index: &mut usize, c| {
+        let begin = window[*index];
+        window[*index] = c;
+        *hash = HASH_MOD
+            .wrapping_mul(*hash)
+            .wrapping_add(c)
+            .wrapping_sub(first_mod.wrapping_mul(begin));
+        *index = (*index + 1) % HASH_BLOCK_SIZE;
+    };
+
+    let units = text.encode_utf16().map(u64::from).chain([HASH_EOF]);
+    for unit in units {
+        let mut c = unit;
+        if c == u64::from(b' ') || c == u64::from(b'\t') || (prev_cr && c == u64::from(b'\n')) {
+            prev_cr = false;
+            continue;
+        }
+        if c == u64::from(b'\r') {
+            c = u64::from(b'\n');
+            prev_cr = true;
+        } else {
+            prev_cr = false;
+        }
+        if line_numbers[index] != 0 {
+            output(hash, line_numbers[index]);
+            line_numbers[index] = 0;
+        }
+        if line_start {
+            line_start = false;
+            line_number += 1;
+            line_numbers[index] = line_number;
+        }
+        if c == u64::from(b'\n') {
+            line_start = true;
+        }
+        update(&mut hash, &mut window, &mut index, c);
+    }
+    for _ in 0..HASH_BLOCK_SIZE {
+        if line_numbers[index] != 0 {
+            output(hash, line_numbers[index]);
+            line_numbers[index] = 0;
+        }
+        update(&mut hash, &mut window, &mut index, 0);
+    }
+}
+
+/// Line hashes for every kept finding whose file is in the checkout; each file read once.
+fn line_hashes_for(
+    placed: &[Option<Placed>],
+    findings: &[Evaluated],
+    base: Option<&Path>,
+) -> Vec<Option<String>> {
+    let mut hashes: Vec<Option<String>> = vec![None; placed.len()];
+    let mut by_file: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+    for (i, p) in placed.iter().enumerate() {
+        let Some(p) = p else { continue };
+        if let (Some(file), Some(line)) = (p.file.as_deref(), p.start_line) {
+            by_file.entry(file).or_default().push((line, i));
+        }
+    }
+    if let Some(base) = base {
+        let canonical_base = base.canonicalize().ok();
+        for (file, wanted) in &by_file {
+            let Some(text) = canonical_base.as_deref().and_then(|b| read_source(b, file)) else {
+                continue;
+            };
+            let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
+            for &(line, i) in wanted {
+                by_line.entry(line).or_default().push(i);
+            }
+            hash_lines(&text, |line, h| {
+                if let Some(ids) = by_line.get(&line) {
+                    for &i in ids {
+                        hashes[i] = Some(h.clone());
+                    }
+                }
+            });
+        }
+    }
+    // A hash the scanner supplied (GitHub-compatible by its name) when none was computed.
+    for (i, e) in findings.iter().enumerate() {
+        if hashes[i].is_none() && placed[i].is_some() {
+            hashes[i] = e
+                .finding
+                .extra
+                .tool_fingerprints
+                .iter()
+                .find_map(|tf| tf.strip_prefix("primaryLocationLineHash="))
+                .map(str::to_owned);
+        }
+    }
+    hashes
+}
+
+/// Reads `base/rel` when it is a regular file inside `base` (symlinks resolved) and not too
+/// large; `None` on any doubt. Decoded as UTF-8 with replacement, as Node's reader does.
+fn read_source(base: &Path, rel: &str) -> Option<String> {
+    let rel_path = Path::new(rel);
+    if rel_path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return None;
+    }
+    let full = base.join(rel_path).canonicalize().ok()?;
+    if !full.starts_with(base) {
+        return None;
+    }
+    let meta = std::fs::metadata(&full).ok()?;
+    if !meta.is_file() || meta.len() > MAX_HASHED_FILE_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(&full).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size
+
+/// The gzip-compressed size of `bytes` when it exceeds `max`; `None` when it fits (without
+/// compressing when the raw size already proves it).
+fn gzip_len_within(bytes: &[u8], max: u64) -> std::io::Result<Option<u64>> {
+    let raw = bytes.len() as u64;
+    // Deflate never grows data by more than a few bytes per 64 KiB block plus the header.
+    if raw + raw / 1000 + 1024 <= max {
+        return Ok(None);
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::default());
+    encoder.write_all(bytes)?;
+    let size = encoder.finish()?.0;
+    Ok((size > max).then_some(size))
+}
+
+/// A writer that only counts.
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Format, Input, ParsedReport, ReportStats};
+    use crate::model::{Extra, FileLocation, Finding, Region, Scanner, SeveritySource};
+    use crate::policy::{Decision, Policy};
+    use crate::report::fixtures::{HOSTILE, hostile_verdict, sample_verdict};
+
+    fn rendered_with(verdict: &Verdict, options: &SarifOptions) -> (String, SarifStats) {
+        let mut out = Vec::new();
+        let stats = render_with(verdict, options, &mut out).expect("renders");
+        (String::from_utf8(out).expect("utf-8"), stats)
+    }
+
+    fn rendered(verdict: &Verdict) -> (serde_json::Value, String, SarifStats) {
+        let (text, stats) = rendered_with(verdict, &SarifOptions::default());
+        let doc = serde_json::from_str(&text).expect("valid JSON");
+        (doc, text, stats)
+    }
+
+    fn runs(doc: &Value) -> &Vec<Value> {
+        doc["runs"].as_array().expect("runs")
+    }
+
+    fn results(doc: &Value) -> Vec<&Value> {
+        runs(doc)
+            .iter()
+            .flat_map(|r| r["results"].as_array().expect("results"))
+            .collect()
+    }
+
+    fn result_with_rule<'a>(doc: &'a Value, rule: &str) -> &'a Value {
+        results(doc)
+            .into_iter()
+            .find(|r| r["ruleId"] == rule)
+            .unwrap_or_else(|| panic!("no result for {rule}"))
+    }
+
+    fn uri(result: &Value) -> &str {
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .expect("uri")
+    }
+
+    // --- schemas -------------------------------------------------------------------------
+
+    fn vendored_schema() -> Value {
+        let text = include_str!("../../schemas/sarif-schema-2.1.0.serde-sarif.json");
+        serde_json::from_str(text).expect("vendored schema parses")
+    }
+
+    /// The official OASIS schema from `../shared/schemas`, when that folder exists.
+    fn oasis_schema() -> Option<Value> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/schemas/sarif-schema-2.1.0.json"
+        );
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(serde_json::from_str(&text).expect("OASIS schema parses"))
+    }
+
+    fn schema_errors(schema: &Value, doc: &Value) -> Vec<String> {
+        let validator = jsonschema::validator_for(schema).expect("schema compiles");
+        validator
+            .iter_errors(doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(20)
+            .collect()
+    }
+
+    fn assert_valid(doc: &Value) {
+        let errors = schema_errors(&vendored_schema(), doc);
+        assert!(errors.is_empty(), "serde-sarif schema: {errors:#?}");
+        if let Some(oasis) = oasis_schema() {
+            let errors = schema_errors(&oasis, doc);
+            assert!(errors.is_empty(), "OASIS schema: {errors:#?}");
+        }
+    }
+
+    #[test]
+    fn sample_validates_against_both_schemas() {
+        let (doc, _, _) = rendered(&sample_verdict());
+        assert_valid(&doc);
+    }
+
+    #[test]
+    fn hostile_validates_against_both_schemas() {
+        let (doc, _, _) = rendered(&hostile_verdict());
+        assert_valid(&doc);
+    }
+
+    #[test]
+    fn validators_reject_broken_documents() {
+        let (doc, _, _) = rendered(&sample_verdict());
+        // Both schemas require `version`, and `ruleIndex` to be an integer ≥ -1.
+        let mut broken = doc.clone();
+        broken.as_object_mut().expect("object").remove("version");
+        broken["runs"][0]["results"][0]["ruleIndex"] = Value::from("zero");
+        assert!(schema_errors(&vendored_schema(), &broken).len() >= 2);
+        // `uri-reference` is checked (draft-07 copy): a space is not allowed in a URI.
+        let mut bad_uri = doc.clone();
+        bad_uri["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"] = Value::from("a b/c d.py");
+        assert!(!schema_errors(&vendored_schema(), &bad_uri).is_empty());
+        if let Some(oasis) = oasis_schema() {
+            // The OASIS schema is draft-04 (`id`, not `$id`): prove it is applied, including
+            // its stricter rule that a region needs startLine, charOffset or byteOffset.
+            assert_eq!(oasis["$schema"], "http://json-schema.org/draft-04/schema#");
+            assert!(schema_errors(&oasis, &broken).len() >= 2);
+            let mut region = doc.clone();
+            let semgrep = runs(&doc)
+                .iter()
+                .position(|r| r["tool"]["driver"]["name"] == "Semgrep OSS")
+                .expect("semgrep run");
+            region["runs"][semgrep]["results"][0]["locations"][0]["physicalLocation"]["region"] =
+                serde_json::json!({"startColumn": 3});
+            assert!(schema_errors(&vendored_schema(), &region).is_empty());
+            assert!(!schema_errors(&oasis, &region).is_empty());
+        }
+    }
+
+    // --- snapshots -----------------------------------------------------------------------
+
+    #[test]
+    fn sample_sarif() {
+        let (doc, text, stats) = rendered(&sample_verdict());
+        assert_eq!(stats.runs, 3);
+        assert_eq!(stats.results, 8);
+        assert!(stats.warnings.is_empty(), "{:?}", stats.warnings);
+        assert_eq!(results(&doc).len(), 8);
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("sarif_sample", text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]"));
+        });
+    }
+
+    #[test]
+    fn hostile_sarif() {
+        let (doc, text, _) = rendered(&hostile_verdict());
+        assert!(!text.contains('\u{1b}'), "raw escape in SARIF text");
+        assert!(
+            !text.contains('\u{202e}'),
+            "raw bidi override in SARIF text"
+        );
+        for r in results(&doc) {
+            let message = r["message"]["text"].as_str().expect("message");
+            assert!(!message.contains('\u{1b}') && !message.contains('\u{0}'));
+            assert!(
+                !has_unescaped_bracket(message),
+                "embedded link possible: {message}"
+            );
+        }
+        // Nothing lost: the raw title is kept in the properties, and escaped characters parse
+        // back to the original text.
+        let web = result_with_rule(&doc, "40012");
+        assert_eq!(web["properties"]["scangate"]["title"], HOSTILE);
+        assert_eq!(
+            runs(&doc)[0]["tool"]["driver"]["name"],
+            format!("Evil{HOSTILE}")
+        );
+        assert!(
+            text.contains("\\u202e"),
+            "bidi override written as an escape"
+        );
+        let long = "A".repeat(70_000);
+        assert!(text.contains(&long));
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!(
+                "sarif_hostile",
+                text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+                    .replace(&long, "[70000 × A]")
+            );
+        });
+    }
+
+    /// True when a `[` or `]` is preceded by an even number of backslashes.
+    fn has_unescaped_bracket(s: &str) -> bool {
+        let mut backslashes = 0;
+        for c in s.chars() {
+            match c {
+                '\\' => backslashes += 1,
+                '[' | ']' if backslashes % 2 == 0 => return true,
+                _ => backslashes = 0,
+            }
+        }
+        false
+    }
+
+    // --- runs ----------------------------------------------------------------------------
+
+    #[test]
+    fn one_run_per_tool_with_unique_automation_ids() {
+        let (doc, _, _) = rendered(&sample_verdict());
+        let names: Vec<&str> = runs(&doc)
+            .iter()
+            .map(|r| r["tool"]["driver"]["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(names, ["Semgrep OSS", "Trivy", "ZAP"]);
+        let ids: Vec<&str> = runs(&doc)
+            .iter()
+            .map(|r| r["automationDetails"]["id"].as_str().expect("id"))
+            .collect();
+        assert_eq!(
+            ids,
+            ["scangate/semgrep-oss/", "scangate/trivy/", "scangate/zap/"]
+        );
+        assert_eq!(runs(&doc)[1]["tool"]["driver"]["version"], "0.57.1");
+        // Both Trivy inputs feed the one Trivy run.
+        assert_eq!(
+            runs(&doc)[1]["properties"]["scangate"]["inputs"],
+            serde_json::json!(["reports/trivy-k8s.json", "reports/trivy.json"])
+        );
+    }
+
+    #[test]
+    fn automation_ids_stay_unique_for_versions_and_look_alike_names() {
+        let verdict = verdict_of(vec![
+            finding("Trivy", Some("0.50.0"), "R1", Severity::Low, 1),
+            finding("Trivy", Some("0.57.1"), "R1", Severity::Low, 2),
+            finding("Semgrep OSS", None, "R1", Severity::Low, 3),
+            finding("semgrep-oss", None, "R1", Severity::Low, 4),
+            finding("semgrep oss", Some("x"), "R1", Severity::Low, 5),
+        ]);
+        let (doc, _, _) = rendered(&verdict);
+        let ids: BTreeSet<&str> = runs(&doc)
+            .iter()
+            .map(|r| r["automationDetails"]["id"].as_str().expect("id"))
+            .collect();
+        assert_eq!(ids.len(), 5, "{ids:?}");
+        assert!(ids.contains("scangate/trivy/"));
+        assert!(ids.contains("scangate/trivy-0-57-1/"));
+        assert!(
+            ids.iter()
+                .all(|id| id.starts_with("scangate/") && id.ends_with('/'))
+        );
+        assert_eq!(slug(&"x".repeat(100)).len(), MAX_SLUG);
+        assert_ne!(slug(&"x".repeat(100)), slug(&"x".repeat(101)));
+        assert_eq!(slug("  "), "tool");
+    }
+
+    #[test]
+    fn a_tool_without_findings_still_gets_an_empty_run() {
+        let mut verdict = verdict_of(vec![finding("Trivy", None, "R", Severity::Low, 1)]);
+        verdict.inputs[0].scanners.push(Scanner {
+            name: "gitleaks".into(),
+            version: Some("8.0".into()),
+        });
+        let (doc, _, _) = rendered(&verdict);
+        let gitleaks = runs(&doc)
+            .iter()
+            .find(|r| r["tool"]["driver"]["name"] == "gitleaks")
+            .expect("gitleaks run");
+        assert_eq!(gitleaks["results"], serde_json::json!([]));
+        assert_valid(&doc);
+    }
+
+    // --- severity and level --------------------------------------------------------------
+
+    #[test]
+    fn security_severity_buckets_back_to_the_same_severity() {
+        for sev in Severity::ALL_DESC {
+            let score: f64 = security_severity(sev).parse().expect("numeric");
+            let expected = if sev == Severity::Unknown {
+                Severity::Medium
+            } else {
+                sev
+            };
+            assert_eq!(Severity::from_score(score), Some(expected), "{sev}");
+        }
+    }
+
+    #[test]
+    fn level_and_security_severity_are_consistent() {
+        let (doc, _, _) = rendered(&sample_verdict());
+        for run in runs(&doc) {
+            let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+            for r in run["results"].as_array().expect("results") {
+                let props = &r["properties"];
+                let outcome = props["scangate"]["outcome"].as_str().expect("outcome");
+                let sev: Severity = props["scangate"]["effective_severity"]
+                    .as_str()
+                    .expect("severity")
+                    .parse()
+                    .expect("known");
+                assert_eq!(props["security-severity"], security_severity(sev));
+                let expected = match (outcome, sev) {
+                    ("fail", _) => "error",
+                    (_, Severity::Low | Severity::Info) => "note",
+                    _ => "warning",
+                };
+                assert_eq!(r["level"], expected, "{r}");
+                // The rule ranks at least as high as each of its results.
+                let rule = &rules[r["ruleIndex"].as_u64().expect("index") as usize];
+                assert_eq!(rule["id"], r["ruleId"]);
+                let rule_score: f64 = rule["properties"]["security-severity"]
+                    .as_str()
+                    .expect("rule score")
+                    .parse()
+                    .expect("numeric");
+                let score: f64 = security_severity(sev).parse().expect("numeric");
+                assert!(rule_score >= score);
+                let tags = rule["properties"]["tags"].as_array().expect("tags");
+                assert_eq!(tags[0], "security");
+            }
+        }
+        let log4j = result_with_rule(&doc, "CVE-2021-44228");
+        assert_eq!(log4j["level"], "error");
+        assert_eq!(log4j["properties"]["security-severity"], "9.5");
+        // Unknown severity ranks as the policy's effective severity (medium by default).
+        let unknown = result_with_rule(&doc, "TEMP-0841856-B18BAF");
+        assert_eq!(unknown["properties"]["security-severity"], "5.5");
+        assert_eq!(unknown["level"], "warning");
+    }
+
+    #[test]
+    fn rules_are_deduplicated_per_run_and_take_their_highest_severity() {
+        let verdict = verdict_of(vec![
+            finding("ZAP", None, "10038", Severity::Low, 1),
+            finding("ZAP", None, "10038", Severity::High, 2),
+            finding("ZAP", None, "10020", Severity::Medium, 3),
+        ]);
+        let (doc, _, _) = rendered(&verdict);
+        let run = &runs(&doc)[0];
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0]["id"], "10038");
+        assert_eq!(rules[0]["properties"]["security-severity"], "8.0");
+        let indices: Vec<u64> = run["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["ruleIndex"].as_u64().expect("index"))
+            .collect();
+        assert_eq!(indices, [0, 1, 0]);
+    }
+
+    #[test]
+    fn cwe_tags_are_written_as_codeql_does_and_capped_at_twenty() {
+        let mut f = finding("Semgrep", None, "r", Severity::High, 1);
+        f.cwes = vec![79, 1333];
+        f.extra.tags = (0..30).map(|i| format!("tag{i:02}")).collect();
+        let (doc, _, _) = rendered(&verdict_of(vec![f]));
+        let rule = &runs(&doc)[0]["tool"]["driver"]["rules"][0];
+        let tags = rule["properties"]["tags"].as_array().expect("tags");
+        assert_eq!(tags.len(), 20);
+        assert_eq!(
+            tags[..4],
+            [
+                "security",
+                "code",
+                "external/cwe/cwe-079",
+                "external/cwe/cwe-1333"
+            ]
+        );
+        let more = rule["properties"]["scangate"]["more_tags"]
+            .as_array()
+            .expect("more tags");
+        assert_eq!(tags.len() + more.len(), 4 + 30);
+        let result = &runs(&doc)[0]["results"][0];
+        assert_eq!(result["properties"]["tags"][0], "external/cwe/cwe-079");
+    }
+
+    // --- fingerprints and suppressions ---------------------------------------------------
+
+    #[test]
+    fn every_result_carries_scangates_fingerprint() {
+        let verdict = sample_verdict();
+        let (doc, _, _) = rendered(&verdict);
+        let got: BTreeSet<String> = results(&doc)
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"][FINGERPRINT_KEY]
+                    .as_str()
+                    .expect("fingerprint")
+                    .to_owned()
+            })
+            .collect();
+        let want: BTreeSet<String> = verdict
+            .findings
+            .iter()
+            .map(|e| e.finding.fingerprint.to_hex())
+            .collect();
+        assert_eq!(got, want);
+        // No source files were given: no line hash.
+        assert!(
+            results(&doc)
+                .iter()
+                .all(|r| r["partialFingerprints"].get(LINE_HASH_KEY).is_none())
+        );
+    }
+
+    #[test]
+    fn tool_suppressions_become_sarif_suppressions() {
+        let (doc, _, _) = rendered(&sample_verdict());
+        let shell = result_with_rule(&doc, "python.lang.security.audit.subprocess-shell-true");
+        assert_eq!(
+            shell["suppressions"],
+            serde_json::json!([{
+                "kind": "inSource",
+                "status": "accepted",
+                "justification": "VERSION comes from our own pyproject.toml",
+                "properties": {"scangate": {
+                    "source": "scanner",
+                    "scanner_kind": "sarif suppression (inSource, accepted)"
+                }}
+            }])
+        );
+        let zap = result_with_rule(&doc, "10027");
+        assert_eq!(zap["suppressions"][0]["kind"], "external");
+        assert_eq!(
+            zap["suppressions"][0]["justification"],
+            "zap confidence 0 (false positive)"
+        );
+        let log4j = result_with_rule(&doc, "CVE-2021-44228");
+        assert!(log4j.get("suppressions").is_none());
+    }
+
+    #[test]
+    fn waived_and_ignored_findings_are_suppressed_with_the_reason() {
+        let mut verdict = sample_verdict();
+        let rules = ["CVE-2021-44228", "aws-access-key-id"];
+        for e in &mut verdict.findings {
+            if e.finding.rule_id == rules[0] {
+                e.decision = Decision {
+                    outcome: Outcome::Waived,
+                    effective_severity: Severity::Critical,
+                    reason: "waived until 2030-01-01: vendor patch pending (JIRA-1)".into(),
+                    rule: None,
+                    waiver: None,
+                };
+            } else if e.finding.rule_id == rules[1] {
+                e.decision = Decision {
+                    outcome: Outcome::Ignored,
+                    effective_severity: Severity::High,
+                    reason: "ignored by rule `paths: deploy/**`".into(),
+                    rule: None,
+                    waiver: None,
+                };
+            }
+        }
+        let (doc, _, _) = rendered(&verdict);
+        let waived = result_with_rule(&doc, rules[0]);
+        assert_eq!(
+            waived["suppressions"],
+            serde_json::json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": "waived until 2030-01-01: vendor patch pending (JIRA-1)",
+                "properties": {"scangate": {"source": "policy waiver"}}
+            }])
+        );
+        // Not blocking any more, so not an error; the rank stays.
+        assert_eq!(waived["level"], "warning");
+        assert_eq!(waived["properties"]["security-severity"], "9.5");
+        let ignored = result_with_rule(&doc, rules[1]);
+        assert_eq!(ignored["suppressions"][0]["status"], "accepted");
+        assert_eq!(
+            ignored["suppressions"][0]["justification"],
+            "ignored by rule `paths: deploy/**`"
+        );
+        assert_eq!(results(&doc).len(), 8, "every finding reaches the SARIF");
+        assert_valid(&doc);
+    }
+
+    // --- locations -----------------------------------------------------------------------
+
+    #[test]
+    fn locations_are_relative_uris_or_documented_pseudo_paths() {
+        let (doc, _, _) = rendered(&sample_verdict());
+        let cases = [
+            ("CVE-2021-44228", "app/lib/log4j-core-2.14.1.jar"),
+            ("aws-access-key-id", "deploy/.env"),
+            (
+                "TEMP-0841856-B18BAF",
+                "scangate/pkg/shop%2Fweb%3A1.9%20(debian%2012.7)/bash",
+            ),
+            ("KSV012", "scangate/k8s/shop/Deployment/web"),
+            ("10038", "scangate/web/https/staging.shop.example.com"),
+            (
+                "python.django.security.audit.xss.template-autoescape-off",
+                "shop/templates/receipt.html",
+            ),
+        ];
+        for (rule, want) in cases {
+            let r = result_with_rule(&doc, rule);
+            assert_eq!(uri(r), want, "{rule}");
+            assert_eq!(
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+                SRCROOT
+            );
+        }
+        let xss = result_with_rule(
+            &doc,
+            "python.django.security.audit.xss.template-autoescape-off",
+        );
+        assert_eq!(
+            xss["locations"][0]["physicalLocation"]["region"],
+            serde_json::json!({
+                "startLine": 14, "startColumn": 1, "endLine": 16, "endColumn": 3,
+                "snippet": {"text": "{% autoescape off %}"}
+            })
+        );
+        let k8s = result_with_rule(&doc, "KSV012");
+        assert_eq!(
+            k8s["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+            "shop/Deployment/web"
+        );
+    }
+
+    #[test]
+    fn file_paths_map_to_relative_uris() {
+        let base = Path::new("/home/runner/work/app");
+        let cases = [
+            ("src/a.py", "src/a.py", Some("src/a.py")),
+            ("./src/./a.py", "src/a.py", Some("src/a.py")),
+            (
+                "/home/runner/work/app/src/a.py",
+                "src/a.py",
+                Some("src/a.py"),
+            ),
+            (
+                "file:///home/runner/work/app/src/a%20b.py",
+                "src/a%20b.py",
+                Some("src/a b.py"),
+            ),
+            ("/etc/passwd", "scangate/outside/etc/passwd", None),
+            ("../x/y.py", "scangate/outside/%2E%2E/x/y.py", None),
+            ("C:\\src\\a.py", "scangate/outside/C%3A/src/a.py", None),
+            (
+                "src/über [1]#?.py",
+                "src/%C3%BCber%20%5B1%5D%23%3F.py",
+                Some("src/über [1]#?.py"),
+            ),
+            (
+                "https://x.test/a?b",
+                "scangate/uri/https/x.test/a%3Fb",
+                None,
+            ),
+        ];
+        for (path, want_uri, want_rel) in cases {
+            let (got_uri, got_rel) = file_uri(path, Some(base));
+            assert_eq!(got_uri, want_uri, "{path}");
+            assert_eq!(got_rel.as_deref(), want_rel, "{path}");
+        }
+        assert_eq!(
+            site_path("https://user:secret@Example.COM:8443/a?b#c"),
+            "https/example.com:8443"
+        );
+        assert!(is_relative_file_path("package-lock.json"));
+        assert!(!is_relative_file_path("alpine:3.11 (alpine 3.11.5)"));
+        assert!(!is_relative_file_path("../outside"));
+    }
+
+    #[test]
+    fn findings_without_any_location_point_at_their_input_report() {
+        let verdict = verdict_of(vec![finding("T", None, "R", Severity::Low, 1)]);
+        let (doc, _, _) = rendered(&verdict);
+        assert_eq!(uri(&runs(&doc)[0]["results"][0]), "reports/t.json");
+    }
+
+    // --- message text --------------------------------------------------------------------
+
+    #[test]
+    fn plain_text_cannot_form_embedded_links_or_hide_characters() {
+        assert_eq!(plain("[x](javascript:1)"), "\\[x\\](javascript:1)");
+        assert_eq!(plain("a\\[b"), "a\\\\\\[b");
+        assert_eq!(plain("C:\\dir\\f"), "C:\\dir\\f");
+        assert_eq!(plain("a\r\nb\rc\u{1b}[0m"), "a\nb\nc\\u{1b}\\[0m");
+        assert_eq!(plain("\u{202e}x"), "\\u{202e}x");
+        for s in [HOSTILE, "\\\\[", "[\\]", "\\"] {
+            assert!(!has_unescaped_bracket(&plain(s)), "{s:?}");
+        }
+    }
+
+    // --- primaryLocationLineHash ---------------------------------------------------------
+
+    fn all_hashes(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        hash_lines(text, |line, h| {
+            assert_eq!(line, out.len() + 1, "lines come in order");
+            out.push(h);
+        });
+        out
+    }
+
+    /// Test vectors from `github/codeql-action` `src/fingerprints.test.ts`.
+    #[test]
+    fn line_hashes_match_githubs_test_vectors() {
+        assert_eq!(all_hashes(""), ["c129715d7a2bc9a3:1"]);
+        assert_eq!(
+            all_hashes(" a\nb\n  \t\tc\n d"),
+            [
+                "271789c17abda88f:1",
+                "54703d4cd895b18:1",
+                "180aee12dab6264:1",
+                "a23a3dc5e078b07b:1"
+            ]
+        );
+        assert_eq!(
+            all_hashes(" hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End"),
+            [
+                "8b7cf3e952e7aeb2:1",
+                "b1ae1287ec4718d9:1",
+                "bff680108adb0fcc:1",
+                "c6805c5e1288b612:1",
+                "b86d3392aea1be30:1",
+                "e6ceba753e1a442:1",
+            ]
+        );
+        let with_final_newline = [
+            "e9496ae3ebfced30:1",
+            "fb7c023a8b9ccb3f:1",
+            "ce8ba1a563dcdaca:1",
+            "e20e36e16fcb0cc8:1",
+            "b3edc88f2938467e:1",
+            "c8e28b0b4002a3a0:1",
+            "c129715d7a2bc9a3:1",
+        ];
+        for text in [
+            " hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n",
+            " hello; \t\nworld!!!\r\r\r  \t\tGreetings\r End\r",
+            " hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n",
+            " hello; \t\nworld!!!\r\n\n\r  \t\tGreetings\r End\r\n",
+        ] {
+            assert_eq!(all_hashes(text), with_final_newline, "{text:?}");
+        }
+        assert_eq!(
+            all_hashes(&"Lorem ipsum dolor sit amet.\n".repeat(10)),
+            [
+                "a7f2ff13bc495cf2:1",
+                "a7f2ff13bc495cf2:2",
+                "a7f2ff13bc495cf2:3",
+                "a7f2ff13bc495cf2:4",
+                "a7f2ff13bc495cf2:5",
+                "a7f2ff13bc495cf2:6",
+                "a7f2ff1481e87703:1",
+                "a9cf91f7bbf1862b:1",
+                "55ec222b86bcae53:1",
+                "cc97dc7b1d7d8f7b:1",
+                "c129715d7a2bc9a3:1"
+            ]
+        );
+    }
+
+    #[test]
+    fn line_hash_is_computed_for_files_in_the_base_dir_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let base = dir.path().join("checkout");
+        std::fs::create_dir_all(base.join("src")).expect("mkdir");
+        std::fs::write(
+            base.join("src/app.py"),
+            " hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("secret.txt"), "outside\n").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), base.join("link.txt"))
+            .expect("symlink");
+
+        let at = |path: String, line: u64, n: u64| {
+            let mut f = finding("Semgrep", None, &format!("r{n}"), Severity::High, n);
+            f.location.file = Some(FileLocation {
+                path,
+                region: Some(Region {
+                    start_line: Some(line),
+                    ..Region::default()
+                }),
+                snippet: None,
+            });
+            f
+        };
+        let verdict = verdict_of(vec![
+            at("src/app.py".into(), 2, 1),
+            at(format!("{}/src/app.py", base.display()), 7, 2),
+            at("src/missing.py".into(), 1, 3),
+            at("../secret.txt".into(), 1, 4),
+            at("link.txt".into(), 1, 5),
+            at("src".into(), 1, 6),
+        ]);
+        let options = SarifOptions {
+            base_dir: Some(base.clone()),
+            ..SarifOptions::default()
+        };
+        let (text, stats) = rendered_with(&verdict, &options);
+        let doc: Value = serde_json::from_str(&text).expect("JSON");
+        let hash = |rule: &str| {
+            result_with_rule(&doc, rule)["partialFingerprints"][LINE_HASH_KEY]
+                .as_str()
+                .map(str::to_owned)
+        };
+        // Values from GitHub's own test vectors for this text (lines 2 and 7).
+        assert_eq!(hash("r1").as_deref(), Some("fb7c023a8b9ccb3f:1"));
+        assert_eq!(hash("r2").as_deref(), Some("c129715d7a2bc9a3:1"));
+        assert_eq!(uri(result_with_rule(&doc, "r2")), "src/app.py");
+        for rule in ["r3", "r4", "r5", "r6"] {
+            assert_eq!(hash(rule), None, "{rule}");
+        }
+        assert_eq!(stats.line_hashes, 2);
+    }
+
+    #[test]
+    fn a_line_hash_from_the_scanner_is_passed_on() {
+        let mut f = finding("CodeQL", None, "js/xss", Severity::High, 1);
+        f.extra.tool_fingerprints = vec![
+            "primaryLocationLineHash=abc:1".into(),
+            "primaryLocationStartColumnFingerprint=4".into(),
+        ];
+        let (doc, _, _) = rendered(&verdict_of(vec![f]));
+        let fp = &runs(&doc)[0]["results"][0]["partialFingerprints"];
+        assert_eq!(fp[LINE_HASH_KEY], "abc:1");
+        assert_eq!(fp["primaryLocationStartColumnFingerprint"], "4");
+    }
+
+    // --- limits --------------------------------------------------------------------------
+
+    #[test]
+    fn more_than_25000_results_in_a_run_keep_the_most_severe() {
+        let total = 25_010;
+        let findings: Vec<Finding> = (0..total)
+            .map(|i| {
+                // 9 info findings and 1 critical among the ones that would be cut by position.
+                let sev = match i {
+                    0..=8 => Severity::Info,
+                    9 => Severity::Critical,
+                    _ => Severity::Low,
+                };
+                finding("Trivy", Some("0.57.1"), "CVE-2024-0001", sev, i as u64)
+            })
+            .collect();
+        let verdict = verdict_of(findings);
+        let (doc, _, stats) = rendered(&verdict);
+        let run = &runs(&doc)[0];
+        let results = run["results"].as_array().expect("results");
+        assert_eq!(results.len(), 25_000);
+        assert_eq!(stats.results, 25_000);
+        assert_eq!(stats.dropped_results, 10);
+        assert!(
+            results
+                .iter()
+                .any(|r| r["properties"]["scangate"]["severity"] == "critical")
+        );
+        let dropped = &run["properties"]["scangate"]["dropped"];
+        assert_eq!(dropped["results"], 10);
+        assert_eq!(dropped["over_results_per_run_limit"], 10);
+        // The 9 info findings and one low one were left out.
+        assert_eq!(
+            dropped["by_severity"],
+            serde_json::json!({"info": 9, "low": 1})
+        );
+        assert_eq!(stats.warnings.len(), 1, "{:?}", stats.warnings);
+        assert!(
+            stats.warnings[0].contains("25000 per run"),
+            "{}",
+            stats.warnings[0]
+        );
+    }
+
+    #[test]
+    fn more_than_20_runs_keep_the_most_severe_tools() {
+        let mut findings: Vec<Finding> = (0..22)
+            .map(|i| finding(&format!("tool{i:02}"), None, "R", Severity::Medium, i))
+            .collect();
+        findings[5].severity = Severity::Info;
+        findings[7].severity = Severity::Low;
+        findings[21].severity = Severity::Critical;
+        let (doc, _, stats) = rendered(&verdict_of(findings));
+        assert_eq!(runs(&doc).len(), 20);
+        assert_eq!(stats.dropped_runs, 2);
+        let names: BTreeSet<&str> = runs(&doc)
+            .iter()
+            .map(|r| r["tool"]["driver"]["name"].as_str().expect("name"))
+            .collect();
+        assert!(!names.contains("tool05") && !names.contains("tool07"));
+        assert!(names.contains("tool21"));
+        let dropped = doc["properties"]["scangate"]["dropped_runs"]
+            .as_array()
+            .expect("dropped runs");
+        assert_eq!(dropped.len(), 2);
+        assert!(stats.warnings[0].contains("tool05"), "{:?}", stats.warnings);
+    }
+
+    #[test]
+    fn an_oversized_log_sheds_the_least_severe_results() {
+        let verdict = sample_verdict();
+        let (full, _) = rendered_with(&verdict, &SarifOptions::default());
+        let full_gz = {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(full.as_bytes()).expect("gzip");
+            e.finish().expect("gzip").len() as u64
+        };
+        let options = SarifOptions {
+            limits: Limits {
+                max_gzip_bytes: full_gz - 300,
+                ..Limits::GITHUB
+            },
+            ..SarifOptions::default()
+        };
+        let (text, stats) = rendered_with(&verdict, &options);
+        let doc: Value = serde_json::from_str(&text).expect("JSON");
+        assert!(stats.dropped_results > 0 && stats.results < 8, "{stats:?}");
+        assert_eq!(stats.results + stats.dropped_results, 8);
+        // The critical and the high finding survive.
+        let kept: Vec<&str> = results(&doc)
+            .iter()
+            .map(|r| r["ruleId"].as_str().expect("rule"))
+            .collect();
+        assert!(kept.contains(&"CVE-2021-44228") && kept.contains(&"aws-access-key-id"));
+        let dropped: u64 = runs(&doc)
+            .iter()
+            .filter_map(|r| r["properties"]["scangate"]["dropped"]["over_size_limit"].as_u64())
+            .sum();
+        assert_eq!(dropped as usize, stats.dropped_results);
+        assert!(
+            stats.warnings.iter().any(|w| w.contains("gzipped")),
+            "{stats:?}"
+        );
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text.as_bytes()).expect("gzip");
+        assert!(gz.finish().expect("gzip").len() as u64 <= options.limits.max_gzip_bytes);
+    }
+
+    // --- helpers -------------------------------------------------------------------------
+
+    fn finding(scanner: &str, version: Option<&str>, rule: &str, sev: Severity, n: u64) -> Finding {
+        Finding {
+            fingerprint: Fingerprint::builder("test")
+                .field(scanner)
+                .field(&n.to_string())
+                .finish(),
+            scanner: Scanner {
+                name: scanner.into(),
+                version: version.map(Into::into),
+            },
+            kind: FindingKind::Code,
+            rule_id: rule.into(),
+            vuln_ids: vec![],
+            title: format!("finding {n}"),
+            description: None,
+            severity: sev,
+            severity_source: SeveritySource::new("test", ""),
+            confidence: None,
+            location: Location::default(),
+            fix: None,
+            references: vec![],
+            cwes: vec![],
+            suppression: None,
+            extra: Extra::default(),
+            input: "reports/t.json".into(),
+        }
+    }
+
+    fn verdict_of(findings: Vec<Finding>) -> Verdict {
+        let mut scanners: Vec<Scanner> = Vec::new();
+        for f in &findings {
+            if !scanners.contains(&f.scanner) {
+                scanners.push(f.scanner.clone());
+            }
+        }
+        let input = Input {
+            path: "reports/t.json".into(),
+            format: Format::Sarif,
+            report: ParsedReport {
+                scanners,
+                findings,
+                stats: ReportStats::default(),
+            },
+        };
+        Verdict::build(
+            Policy::embedded(),
+            vec![input],
+            &[],
+            crate::report::fixtures::settings(),
+        )
+    }
+}
