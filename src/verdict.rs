@@ -1,7 +1,7 @@
 //! The gate's result: every finding with its decision, sorted, plus per-input facts and the
 //! summary counts that every reporter renders. Built once; reporters only read it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::civil::Date;
 
@@ -129,9 +129,8 @@ impl Verdict {
             };
             policy::evaluate(&policy, &ctx, &subjects)
         };
-        let mut decisions = evaluation.decisions.into_iter();
         let mut summaries = Vec::with_capacity(inputs.len() + errors.len());
-        let mut findings = Vec::new();
+        let mut parts = Vec::with_capacity(inputs.len());
         for input in inputs {
             summaries.push(InputSummary {
                 path: input.path.to_string(),
@@ -141,19 +140,9 @@ impl Verdict {
                 stats: Some(input.report.stats),
                 error: None,
             });
-            let format = input.format;
-            for finding in input.report.findings {
-                // `evaluate` returns exactly one decision per subject, in order.
-                let Some(decision) = decisions.next() else {
-                    break;
-                };
-                findings.push(Evaluated {
-                    finding,
-                    format,
-                    decision,
-                });
-            }
+            parts.push((input.format, input.report.findings));
         }
+        let mut findings = pair_with_decisions(parts, evaluation.decisions);
         for e in errors {
             summaries.push(InputSummary {
                 path: e.path.to_string_lossy().into_owned(),
@@ -164,7 +153,7 @@ impl Verdict {
                 error: Some(e.kind.to_string()),
             });
         }
-        sort_findings(&mut findings);
+        sort_findings(&mut findings, InputOrder::Reversed);
         let summary = summarize(&findings);
         let stale = evaluation
             .waivers
@@ -272,26 +261,117 @@ impl Verdict {
     }
 }
 
-fn sort_findings(findings: &mut [Evaluated]) {
-    // Location strings are built once per finding, not once per comparison.
-    let mut keyed: Vec<(String, usize)> = findings
+/// Moves each finding next to its decision (`decisions` holds exactly one per finding, in
+/// input order). The result is in *reverse* input order: findings are taken from the back of
+/// each input and the input's vector is shrunk as it empties, so the inputs' findings and the
+/// verdict's are never both wholly resident (with 10^6 findings of ~1 KB each that doubled the
+/// peak memory; issue 7).
+fn pair_with_decisions(
+    parts: Vec<(Format, Vec<Finding>)>,
+    mut decisions: Vec<Decision>,
+) -> Vec<Evaluated> {
+    let total: usize = parts.iter().map(|(_, f)| f.len()).sum();
+    debug_assert_eq!(decisions.len(), total, "one decision per finding");
+    decisions.truncate(total);
+    let mut out = Vec::with_capacity(total);
+    for (format, mut part) in parts.into_iter().rev() {
+        while let Some(finding) = part.pop() {
+            let Some(decision) = decisions.pop() else {
+                break;
+            };
+            out.push(Evaluated {
+                finding,
+                format,
+                decision,
+            });
+            if part.len() < part.capacity() / 8 * 7 {
+                part.shrink_to_fit();
+            }
+        }
+    }
+    out
+}
+
+/// How the findings given to [`sort_findings`] are ordered: the last tie-breaker is the input
+/// order, so the result is what a stable sort of the findings in input order gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputOrder {
+    #[cfg(test)]
+    Forward,
+    Reversed,
+}
+
+/// What the sort compares, gathered in one small array: comparing the findings themselves
+/// touched two ~1 KB structures and their strings at random per comparison (issue 7).
+struct SortKey {
+    severity: Severity,
+    /// Rank of the scanner name among all scanner names (same order as the names).
+    scanner: u32,
+    /// Rank of the rule id among all rule ids.
+    rule: u32,
+    location: String,
+    /// Position in input order.
+    position: usize,
+    /// Where the finding is now.
+    index: usize,
+}
+
+/// Sorts by effective severity (most severe first), scanner, rule id, location, fingerprint,
+/// input file, then input order.
+fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
+    let n = findings.len();
+    let scanners = ranks(findings.iter().map(|f| &*f.finding.scanner.name));
+    let rules = ranks(findings.iter().map(|f| f.finding.rule_id.as_str()));
+    let mut keys: Vec<SortKey> = findings
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.finding.location.display_short(), i))
+        .map(|(i, f)| SortKey {
+            severity: f.decision.effective_severity,
+            scanner: scanners[i],
+            rule: rules[i],
+            // Built once per finding, not once per comparison.
+            location: f.finding.location.display_short(),
+            position: match order {
+                #[cfg(test)]
+                InputOrder::Forward => i,
+                InputOrder::Reversed => n - 1 - i,
+            },
+            index: i,
+        })
         .collect();
-    keyed.sort_by(|(la, a), (lb, b)| {
-        let (a, b) = (&findings[*a], &findings[*b]);
-        b.decision
-            .effective_severity
-            .cmp(&a.decision.effective_severity)
-            .then_with(|| a.finding.scanner.name.cmp(&b.finding.scanner.name))
-            .then_with(|| a.finding.rule_id.cmp(&b.finding.rule_id))
-            .then_with(|| la.cmp(lb))
-            .then_with(|| a.finding.fingerprint.cmp(&b.finding.fingerprint))
-            .then_with(|| a.finding.input.cmp(&b.finding.input))
+    // The position makes the order total, so an unstable sort gives the stable result.
+    keys.sort_unstable_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.scanner.cmp(&b.scanner))
+            .then(a.rule.cmp(&b.rule))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| {
+                let (fa, fb) = (&findings[a.index].finding, &findings[b.index].finding);
+                fa.fingerprint
+                    .cmp(&fb.fingerprint)
+                    .then_with(|| fa.input.cmp(&fb.input))
+            })
+            .then(a.position.cmp(&b.position))
     });
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let order: Vec<usize> = keys.into_iter().map(|k| k.index).collect();
     apply_permutation(findings, order);
+}
+
+/// For each value, its rank among the distinct values in byte order (equal values, equal rank).
+fn ranks<'a>(values: impl Iterator<Item = &'a str> + Clone) -> Vec<u32> {
+    let mut distinct: Vec<&str> = values
+        .clone()
+        .collect::<HashSet<&str>>()
+        .into_iter()
+        .collect();
+    distinct.sort_unstable();
+    let rank: HashMap<&str, u32> = distinct
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (v, i as u32))
+        .collect();
+    values.map(|v| rank.get(v).copied().unwrap_or(0)).collect()
 }
 
 /// Reorders `items` so that position k holds the element that was at `order[k]`.
@@ -325,6 +405,90 @@ fn summarize(findings: &[Evaluated]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The order before issue 7's sort keys: a stable sort comparing the findings themselves.
+    fn reference_sort(findings: &mut [Evaluated]) {
+        findings.sort_by(|a, b| {
+            b.decision
+                .effective_severity
+                .cmp(&a.decision.effective_severity)
+                .then_with(|| a.finding.scanner.name.cmp(&b.finding.scanner.name))
+                .then_with(|| a.finding.rule_id.cmp(&b.finding.rule_id))
+                .then_with(|| {
+                    a.finding
+                        .location
+                        .display_short()
+                        .cmp(&b.finding.location.display_short())
+                })
+                .then_with(|| a.finding.fingerprint.cmp(&b.finding.fingerprint))
+                .then_with(|| a.finding.input.cmp(&b.finding.input))
+        });
+    }
+
+    fn ids(findings: &[Evaluated]) -> Vec<(String, String, String)> {
+        findings
+            .iter()
+            .map(|e| {
+                (
+                    e.finding.rule_id.clone(),
+                    e.finding.title.clone(),
+                    e.finding.location.display_short(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sort_keys_give_the_stable_order_of_the_full_comparison() {
+        let base = crate::report::fixtures::sample_verdict().findings;
+        // Duplicates (equal keys, different titles) check stability; rotations vary the input.
+        let mut all: Vec<Evaluated> = Vec::new();
+        for (k, e) in base.iter().chain(base.iter()).enumerate() {
+            let mut e = e.clone();
+            e.finding.title = format!("copy {k}");
+            all.push(e);
+        }
+        for shift in 0..all.len() {
+            let mut input = all.clone();
+            input.rotate_left(shift);
+            let mut expected = input.clone();
+            reference_sort(&mut expected);
+
+            let mut forward = input.clone();
+            sort_findings(&mut forward, InputOrder::Forward);
+            assert_eq!(ids(&forward), ids(&expected), "shift {shift}");
+
+            let mut reversed = input.clone();
+            reversed.reverse();
+            sort_findings(&mut reversed, InputOrder::Reversed);
+            assert_eq!(ids(&reversed), ids(&expected), "shift {shift}, reversed");
+        }
+    }
+
+    #[test]
+    fn findings_meet_their_decisions_in_reverse_input_order() {
+        let base = crate::report::fixtures::sample_verdict().findings;
+        let (a, b) = base.split_at(base.len() / 2);
+        let parts = vec![
+            (Format::Trivy, a.iter().map(|e| e.finding.clone()).collect()),
+            (Format::Sarif, b.iter().map(|e| e.finding.clone()).collect()),
+        ];
+        let decisions: Vec<Decision> = base.iter().map(|e| e.decision.clone()).collect();
+        let paired = pair_with_decisions(parts, decisions);
+        assert_eq!(paired.len(), base.len());
+        for (got, want) in paired.iter().rev().zip(&base) {
+            assert_eq!(got.finding, want.finding);
+            assert_eq!(got.decision.reason, want.decision.reason);
+        }
+        assert_eq!(paired[0].format, Format::Sarif);
+        assert_eq!(paired[paired.len() - 1].format, Format::Trivy);
+    }
+
+    #[test]
+    fn ranks_follow_byte_order() {
+        let r = ranks(["b", "a", "b", "Z", "é"].into_iter());
+        assert_eq!(r, [2, 1, 2, 0, 3]);
+    }
 
     #[test]
     fn permutation_reorders_in_place() {
