@@ -1,7 +1,7 @@
 //! The gate's result: every finding with its decision, sorted, plus per-input facts and the
 //! summary counts that every reporter renders. Built once; reporters only read it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 
@@ -359,19 +359,22 @@ fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
 }
 
 /// For each value, its rank among the distinct values in byte order (equal values, equal rank).
-fn ranks<'a>(values: impl Iterator<Item = &'a str> + Clone) -> Vec<u32> {
-    let mut distinct: Vec<&str> = values
-        .clone()
-        .collect::<HashSet<&str>>()
-        .into_iter()
+/// One hash lookup per value; only the distinct values are sorted.
+fn ranks<'a>(values: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let mut first_seen: HashMap<&str, u32> = HashMap::new();
+    let ids: Vec<u32> = values
+        .map(|v| {
+            let next = first_seen.len() as u32;
+            *first_seen.entry(v).or_insert(next)
+        })
         .collect();
+    let mut distinct: Vec<(&str, u32)> = first_seen.into_iter().collect();
     distinct.sort_unstable();
-    let rank: HashMap<&str, u32> = distinct
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| (v, i as u32))
-        .collect();
-    values.map(|v| rank.get(v).copied().unwrap_or(0)).collect()
+    let mut rank_of_id = vec![0u32; distinct.len()];
+    for (rank, (_, id)) in distinct.into_iter().enumerate() {
+        rank_of_id[id as usize] = rank as u32;
+    }
+    ids.into_iter().map(|id| rank_of_id[id as usize]).collect()
 }
 
 /// Reorders `items` so that position k holds the element that was at `order[k]`.
