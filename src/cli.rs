@@ -73,6 +73,9 @@ pub struct CheckArgs {
     /// of memory)
     #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES, value_name = "BYTES")]
     pub max_input_size: u64,
+
+    #[command(flatten)]
+    pub publish: crate::publish::PublishArgs,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

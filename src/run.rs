@@ -51,7 +51,14 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     for e in &errors {
         eprintln!("error: {}", for_terminal(&e.to_string(), 2000));
     }
-    Ok(verdict.exit_status())
+    // Issue 5: PR comment and incident issues. Never changes the verdict; a passing verdict
+    // whose required publish step failed exits 3.
+    let publish_status = crate::publish::run(
+        &args.publish,
+        &verdict,
+        &crate::publish::PublishConfig::default(),
+    )?;
+    Ok(publish_status.exit_status(verdict.exit_status()))
 }
 
 /// One output, resolved: where it goes.
