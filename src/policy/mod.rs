@@ -67,6 +67,9 @@ pub struct Policy {
     /// `[[rule]]` entries, then the ZAP rules file's lines, in the order they are tried.
     pub rules: Vec<Rule>,
     pub waivers: Vec<Waiver>,
+    /// `[github]` and `[tickets]`: what to publish (not part of the gate's decision).
+    #[serde(skip)]
+    pub publish: crate::publish::PublishConfig,
 }
 
 /// Where a rule or waiver is written: `scangate.toml:12`.
@@ -160,6 +163,7 @@ impl Policy {
             zap_rules: None,
             rules: vec![],
             waivers: vec![],
+            publish: crate::publish::PublishConfig::default(),
         }
     }
 
