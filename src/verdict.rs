@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use serde::Serialize;
 
@@ -322,8 +323,10 @@ fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
     let n = findings.len();
     let scanners = ranks(findings.iter().map(|f| &*f.finding.scanner.name));
     let rules = ranks(findings.iter().map(|f| f.finding.rule_id.as_str()));
+    // Keys and the sort use every core: with one large report this is the serial part of a
+    // run after parsing.
     let mut keys: Vec<SortKey> = findings
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, f)| SortKey {
             severity: f.decision.effective_severity,
@@ -340,7 +343,7 @@ fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
         })
         .collect();
     // The position makes the order total, so an unstable sort gives the stable result.
-    keys.sort_unstable_by(|a, b| {
+    keys.par_sort_unstable_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.scanner.cmp(&b.scanner))
