@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
         --runs) RUNS=${2:?--runs needs a number}; shift ;;
         --cases) CASES=${2:?--cases needs a list}; shift ;;
         --seed) SEED=${2:?--seed needs a number}; shift ;;
-        -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
     shift
@@ -115,6 +115,7 @@ if want zap; then
     ZAP_FILE=$GENERATED
 fi
 if want parallel; then
+    # shellcheck disable=SC2086
     PARALLEL_NAME="parallel-$(label $PARALLEL_EACH)-s$SEED"
     PARALLEL_DIR="$DATA/$PARALLEL_NAME"
     mkdir -p "$PARALLEL_DIR"
@@ -218,6 +219,7 @@ if want parallel; then
     p_err=$(codes_ok "$p1_codes" || echo "exit $p1_codes: $(scangate_error)")
     r=$(measure "$SCANGATE" check "$PARALLEL_DIR") || die "measure failed"
     read -r pn_wall pn_rss pn_codes <<<"$r"
+    [ -n "$p_err" ] || p_err=$(codes_ok "$pn_codes" || echo "exit $pn_codes: $(scangate_error)")
     speedup=$(calc "$p1_wall / $pn_wall")
     PARALLEL_LINE=$(printf '%d files, %.1f MB in all: %.3f s on 1 thread, %.3f s on %d cores (speed-up %sx, peak RSS %.1f MB)' \
         "${#files[@]}" "$(calc "$(size_of "${files[@]}") / 1048576")" "$p1_wall" "$pn_wall" "$(nproc)" "$speedup" "$(calc "$pn_rss / 1024")")
