@@ -218,4 +218,24 @@ mod tests {
             r#"{"a":"\u00e9\ud83d\ude00\u001b","b":[1,true],"c":{}}"#
         );
     }
+
+    #[test]
+    fn containers_below_the_pretty_depth_stay_on_one_line() {
+        let mut j = Json::new(Some(2), Escape::Minimal);
+        j.max_pretty_depth = 2;
+        j.obj().key("results").arr();
+        j.obj()
+            .kn("line", 1)
+            .key("loc")
+            .obj()
+            .kv("uri", "a")
+            .end_obj()
+            .end_obj();
+        j.obj().kn("line", 2).end_obj();
+        j.end_arr().end_obj();
+        assert_eq!(
+            String::from_utf8(j.buf).expect("utf-8"),
+            "{\n  \"results\": [\n    {\"line\": 1,\"loc\": {\"uri\": \"a\"}},\n    {\"line\": 2}\n  ]\n}"
+        );
+    }
 }
