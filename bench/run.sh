@@ -221,8 +221,20 @@ if want parallel; then
     read -r pn_wall pn_rss pn_codes <<<"$r"
     [ -n "$p_err" ] || p_err=$(codes_ok "$pn_codes" || echo "exit $pn_codes: $(scangate_error)")
     speedup=$(calc "$p1_wall / $pn_wall")
-    PARALLEL_LINE=$(printf '%d files, %.1f MB in all: %.3f s on 1 thread, %.3f s on %d cores (speed-up %sx, peak RSS %.1f MB)' \
-        "${#files[@]}" "$(calc "$(size_of "${files[@]}") / 1048576")" "$p1_wall" "$pn_wall" "$(nproc)" "$speedup" "$(calc "$pn_rss / 1024")")
+    # Control: the floor over the same files, one process per file, 1 vs all cores at once.
+    # It shows the speed-up this machine could give at the time (other load eats into it).
+    floor_all() {
+        # shellcheck disable=SC2016 # expanded by the inner sh, from its arguments
+        measure sh -c 'find "$1" -name "*.sarif" -print0 | xargs -0 -n 1 -P "$2" "$3" sarif >/dev/null' \
+            sh "$PARALLEL_DIR" "$1" "$FLOOR"
+    }
+    r=$(floor_all 1) || die "measure failed"
+    read -r f1_wall _ _ <<<"$r"
+    r=$(floor_all "$(nproc)") || die "measure failed"
+    read -r fn_wall _ _ <<<"$r"
+    PARALLEL_LINE=$(printf '%d files, %.1f MB in all: %.3f s on 1 thread, %.3f s on %d cores (speed-up %sx, peak RSS %.1f MB); the floor, one process per file: %.3f s one at a time, %.3f s %d at a time (%sx)' \
+        "${#files[@]}" "$(calc "$(size_of "${files[@]}") / 1048576")" "$p1_wall" "$pn_wall" "$(nproc)" "$speedup" "$(calc "$pn_rss / 1024")" \
+        "$f1_wall" "$fn_wall" "$(nproc)" "$(calc "$f1_wall / $fn_wall")")
     if [ -n "$p_err" ]; then target ERROR "parallel: scangate $p_err"
     elif le 1.7 "$speedup"; then target PASS "parallel: ${#files[@]} inputs at >= 1.7x the single-thread rate (${speedup}x)"
     else target MISS "parallel: ${#files[@]} inputs at >= 1.7x the single-thread rate (${speedup}x)"; fi
