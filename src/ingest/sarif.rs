@@ -8,7 +8,9 @@
 //! Real producers deviate from the schema (no `message`, objects inside fingerprints, numbers
 //! where strings belong, integers beyond 2^53, duplicate keys), so the SARIF objects are our
 //! own borrowing structs built by `sarif_object!`: unknown keys are skipped, a duplicate key
-//! keeps its last value (as most JSON readers do), and every field we only *keep* accepts any
+//! keeps its last value (as most JSON readers do) unless it decides the finding's existence,
+//! rule, severity, kind or suppression ([`DECIDING_KEYS`]: then the log is refused, with the
+//! position of the repeat), and every field we only *keep* accepts any
 //! JSON type (a wrong type reads as absent). Only the skeleton is strict: the log, `runs`
 //! (an array of objects), each run's `results` (an array of objects). Those errors carry a
 //! line, column and JSON path.
@@ -264,8 +266,37 @@ macro_rules! skip_visits {
     };
 }
 
+/// Keys that decide whether a result is a finding, which rule it has, its severity, kind or
+/// suppression: repeated in one object they make the log invalid (see
+/// [`json::decision_bit`]). Every other key keeps its last value.
+const DECIDING_KEYS: &[&str] = &[
+    "runs",
+    "results",
+    "tool",
+    "driver",
+    "extensions",
+    "name",
+    "guid",
+    "rules",
+    "id",
+    "index",
+    "ruleId",
+    "ruleIndex",
+    "rule",
+    "toolComponent",
+    "kind",
+    "level",
+    "defaultConfiguration",
+    "properties",
+    "security-severity",
+    "tags",
+    "suppressions",
+    "status",
+];
+
 /// Defines a SARIF object struct with a hand-rolled `Deserialize`: known keys are read (a
-/// repeated key keeps its last value), unknown keys skipped. `strict` objects must be JSON
+/// repeated key keeps its last value, a repeated [`DECIDING_KEYS`] key is an error), unknown
+/// keys skipped. `strict` objects must be JSON
 /// objects; `lenient` ones read any other JSON value as empty.
 macro_rules! sarif_object {
     (@extra strict) => {};
@@ -296,9 +327,19 @@ macro_rules! sarif_object {
                     ) -> Result<Self::Value, A::Error> {
                         const KEYS: &[&str] = &[$($key),*];
                         let mut out = $name::default();
+                        let mut seen = 0u64;
                         while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
                             match key {
-                                $(Some($key) => out.$field = map.next_value()?,)*
+                                $(Some($key) => {
+                                    const BIT: u64 = json::decision_bit(DECIDING_KEYS, $key);
+                                    json::refuse_repeat(
+                                        &mut seen,
+                                        BIT,
+                                        $key,
+                                        concat!("a SARIF ", stringify!($name), " object"),
+                                    )?;
+                                    out.$field = map.next_value()?;
+                                })*
                                 _ => {
                                     map.next_value::<IgnoredAny>()?;
                                 }
@@ -2814,17 +2855,24 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_keep_the_last_value() {
-        let report = parse_fixture("duplicate_keys.sarif");
-        assert_eq!(
-            report.findings.len(),
-            1,
-            "the earlier `results` array is discarded"
-        );
-        let f = &report.findings[0];
-        assert_eq!(f.title, "last message wins");
-        assert_eq!(source(f), ("sarif level on result", "error"));
-        assert_eq!(&*f.scanner.name, "DupScanner Pro");
+    fn repeated_deciding_keys_are_refused_other_keys_keep_the_last_value() {
+        // The fixture repeats `name`, `results` and `level`: the first repeat is the error.
+        let err = parse(&fixture("duplicate_keys.sarif"), &ctx("x")).expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("duplicate key `name`"), "{text}");
+        assert!(text.contains("line 5"), "{text}");
+        assert!(text.contains("$.runs[0].tool.driver"), "{text}");
+        let doc = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "D"}},
+            "results": [{"level": "error", "message": {"text": "first"},
+                         "message": {"text": "last message wins"}}]}]}"#;
+        let report = parse_str(doc).expect("a repeated message is not deciding");
+        assert_eq!(report.findings[0].title, "last message wins");
+        let err = parse_str(&doc.replace(
+            r#""level": "error","#,
+            r#""level": "error", "level": "note","#,
+        ))
+        .expect_err("a repeated level is refused");
+        assert!(err.to_string().contains("duplicate key `level`"), "{err}");
     }
 
     #[test]
