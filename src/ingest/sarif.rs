@@ -47,8 +47,9 @@
 //!   the driver is a dependency scanner (dependency-check, Grype, govulncheck, OSV-Scanner,
 //!   pip-audit, cargo-audit, Snyk Open Source), or Trivy tags it `vulnerability`;
 //!   Trivy's `misconfiguration`/`license` tags give those kinds; otherwise [`FindingKind::Code`].
-//! - Secrets: the message (it may quote the match) and the snippet (gitleaks writes the secret
-//!   itself there) are never carried: the title is the rule's short description, name or id. A gitleaks 7 result names its rule only in the message (`<rule> secret
+//! - Secrets: the message (it may quote the match), the snippet (gitleaks writes the secret
+//!   itself there), the result's fix text and its tool fingerprints (ggshield writes a hash of
+//!   the secret) are never carried: the title is the rule's short description, name or id. A gitleaks 7 result names its rule only in the message (`<rule> secret
 //!   detected`); its rule is recovered from that prefix for the id and texts (not severity).
 //! - Title: first non-blank line of the message (`text`, else `messageStrings[id]` of the rule,
 //!   then the component's and the driver's `globalMessageStrings`, `{n}` arguments filled,
@@ -1774,6 +1775,11 @@ fn convert(
         .collect();
     tool_fingerprints.sort();
     tool_fingerprints.dedup();
+    if secret {
+        // Per-result values a secret scanner writes (ggshield: a hash of the secret) may be,
+        // or lead back to, the secret: never carried.
+        tool_fingerprints.clear();
+    }
 
     let mut fp = Fingerprint::builder("code")
         .field(&ctx.tool_lower)
@@ -1805,10 +1811,12 @@ fn convert(
     cwes.sort_unstable();
     cwes.dedup();
 
+    // A result's own fix text may quote what it found: never for secrets (the rule's is fine).
     let solution = text_rule.and_then(|r| r.solution.clone()).or_else(|| {
         raw.fix
             .0
             .as_ref()
+            .filter(|_| !secret)
             .and_then(|f| f.description.text.text())
             .map(Text::from)
     });
@@ -2732,8 +2740,9 @@ mod tests {
         for secret in ["AKIAZQ3DT5VEXAMPLE7Q", "sk_live_51Hx", "sk_test_51Hx"] {
             assert!(!json.contains(secret), "{secret} leaked");
         }
-        // Empty partial fingerprints are dropped; commit metadata is not the identity.
-        assert_eq!(f[1].extra.tool_fingerprints, ["author=Dev One"]);
+        // Tool fingerprints are not kept for secrets: gitleaks writes the commit message there
+        // (free text that can quote the secret), ggshield a hash of the secret.
+        assert!(f.iter().all(|x| x.extra.tool_fingerprints.is_empty()));
         assert_ne!(
             f[1].fingerprint, f[2].fingerprint,
             "two secrets, one file, one rule"
