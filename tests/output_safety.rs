@@ -10,7 +10,7 @@
 //!   `@mention` or `#ref`, no line starting a workflow command;
 //! - annotations are one workflow command per line, each `::error`/`::warning`/`::notice`, with
 //!   no raw line break inside and properties that cannot be split;
-//! - the table has no escape, bell, NUL, carriage return or bidi character.
+//! - the table (and `--explain`) has no escape, bell, NUL, carriage return or bidi character.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -699,9 +699,14 @@ proptest! {
     }
 
     #[test]
-    fn table_has_no_terminal_control(run in run()) {
+    fn table_and_explain_have_no_terminal_control(run in run()) {
         let v = verdict(&run);
         check_table(&render(&v, OutputFormat::Table))?;
+        // `--explain` prints to the terminal too, quoting the query and the finding.
+        let queries: Vec<String> = v.findings.iter().map(|e| e.finding.rule_id.clone()).collect();
+        let mut out = Vec::new();
+        scangate::report::explain::render(&v, &queries, &mut out).expect("renders");
+        check_table(&String::from_utf8(out).expect("UTF-8"))?;
     }
 }
 
