@@ -528,3 +528,113 @@ fn baseline_help_is_stable() {
     settings.set_prepend_module_to_snapshot(true);
     settings.bind(|| insta::assert_snapshot!("baseline_help", stdout(&o)));
 }
+
+// ---- the README's examples ----------------------------------------------------------------------
+
+/// The ```console blocks of the README section under `heading`.
+fn readme_console_blocks(heading: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let start = readme
+        .find(&format!("\n## {heading}\n"))
+        .unwrap_or_else(|| panic!("README has no section {heading:?}"));
+    let section = &readme[start + 1..];
+    let section = match section[3..].find("\n## ") {
+        Some(end) => &section[..end + 3],
+        None => section,
+    };
+    let mut blocks = Vec::new();
+    let mut rest = section;
+    while let Some(open) = rest.find("```console\n") {
+        let body = &rest[open + 11..];
+        let close = body.find("```").expect("closed block");
+        blocks.push(body[..close].to_owned());
+        rest = &body[close..];
+    }
+    assert!(!blocks.is_empty(), "no console block under {heading:?}");
+    blocks
+}
+
+/// Runs a console block in `dir`: `$ scangate ARGS` runs the binary, `$ echo 'TEXT' > FILE`
+/// writes the file. The lines after a command must be its stdout, line by line (trailing
+/// spaces aside); a `…` line skips any number of lines.
+fn run_console_block(dir: &Path, block: &str) {
+    let mut lines = block.lines().peekable();
+    while let Some(line) = lines.next() {
+        let command = line
+            .strip_prefix("$ ")
+            .expect("a block starts with a command");
+        let mut expected = Vec::new();
+        while let Some(next) = lines.next_if(|l| !l.starts_with("$ ")) {
+            expected.push(next);
+        }
+        if let Some(rest) = command.strip_prefix("echo '") {
+            let (text, file) = rest.split_once("' > ").expect("echo 'TEXT' > FILE");
+            std::fs::write(dir.join(file), format!("{text}\n")).expect("write");
+            continue;
+        }
+        let args: Vec<&str> = command
+            .strip_prefix("scangate ")
+            .expect("a scangate command")
+            .split_whitespace()
+            .collect();
+        let o = scangate_in(Some(dir), "2026-06-01", &args);
+        let out = stdout(&o);
+        let actual: Vec<&str> = out.lines().map(str::trim_end).collect();
+        let mut at = 0;
+        let mut skipping = false;
+        for want in expected {
+            if want == "…" {
+                skipping = true;
+                continue;
+            }
+            if skipping {
+                while at < actual.len() && actual[at] != want {
+                    at += 1;
+                }
+                skipping = false;
+            }
+            assert_eq!(
+                actual.get(at).copied(),
+                Some(want),
+                "README `{command}`: line {} differs\n{}",
+                at + 1,
+                both(&o)
+            );
+            at += 1;
+        }
+        assert!(
+            skipping || at == actual.len(),
+            "README `{command}` shows fewer lines than it prints\n{}",
+            both(&o)
+        );
+    }
+}
+
+fn example_checkout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in [
+        "examples/failing/trivy-image.json",
+        "examples/correlation/grype.sarif",
+    ] {
+        let to = dir.path().join(file);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(root().join(file), to).expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn readme_baseline_example_runs() {
+    let dir = example_checkout();
+    for block in readme_console_blocks("Baselines: fail on what is new") {
+        run_console_block(dir.path(), &block);
+    }
+}
+
+#[test]
+fn readme_correlation_example_runs() {
+    let dir = example_checkout();
+    for block in readme_console_blocks("Correlation") {
+        run_console_block(dir.path(), &block);
+    }
+}
