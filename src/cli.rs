@@ -23,9 +23,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read reports, apply the policy, print the verdict and exit 0 (pass), 1 (fail) or 2 (error)
+    /// Read reports, apply the policy, print the verdict and exit 0 (pass), 1 (fail), 2 (error)
+    /// or 3 (publish failed)
     #[command(after_help = check_after_help())]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Record the current findings as the baseline: fingerprints with first-seen dates
     #[command(after_help = BASELINE_HELP)]
     Baseline(BaselineArgs),
@@ -177,6 +178,9 @@ pub struct CheckArgs {
     /// of memory)
     #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES, value_name = "BYTES")]
     pub max_input_size: u64,
+
+    #[command(flatten)]
+    pub publish: crate::publish::PublishArgs,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

@@ -2,7 +2,9 @@
 //!
 //! The pipeline, one module per stage:
 //! [`ingest`] (Trivy JSON, ZAP XML/JSON, SARIF → [`model::Finding`]) → [`policy`] (decide each
-//! finding's outcome, with [`baseline`] and [`correlate`] as its inputs) → [`verdict`] (pass/fail and summary) → [`report`] (table, JSON, ...).
+//! finding's outcome, with [`baseline`] and [`correlate`] as its inputs) → [`verdict`]
+//! (pass/fail and summary) → [`report`] (table, JSON, ...) → [`publish`] (PR comment and
+//! incident issues on GitHub).
 //! [`run`] wires them for the CLI; [`exit`] holds the exit codes.
 
 pub mod baseline;
@@ -12,6 +14,7 @@ pub mod exit;
 pub mod ingest;
 pub mod model;
 pub mod policy;
+pub mod publish;
 pub mod report;
 pub mod text;
 pub mod verdict;

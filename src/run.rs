@@ -22,7 +22,7 @@ use crate::verdict::{RunSettings, Verdict};
 /// verdict of any kind is `Ok`.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Baseline(args) => record_baseline(args),
         Command::Init(args) => init(args),
         Command::Policy(PolicyCommand::Check(args)) => policy_check(args),
@@ -106,7 +106,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
             eprintln!("warning: {}", for_terminal(&warning, 2000));
         }
     }
-    github_actions_defaults(&args, &outputs, &verdict, &options)?;
+    let shown = github_actions_defaults(&args, &outputs, &verdict, &options)?;
     if !args.explain.is_empty() {
         // Explanations follow the table; when another output owns stdout they go to stderr.
         let stdout_taken = outputs
@@ -140,7 +140,12 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
             );
         }
     }
-    Ok(verdict.exit_status())
+    // Issue 5: PR comment and incident issues. Never changes the verdict; a passing verdict
+    // whose required publish step failed exits 3.
+    let mut publish_args = args.publish.clone();
+    publish_args.already_shown = shown;
+    let publish_status = crate::publish::run(&publish_args, &verdict, &verdict.policy.publish)?;
+    Ok(publish_status.exit_status(verdict.exit_status()))
 }
 
 /// Inside GitHub Actions, annotations go to the log and the Markdown report to the job summary
@@ -150,9 +155,10 @@ fn github_actions_defaults(
     outputs: &[(OutputFormat, Target<'_>)],
     verdict: &Verdict,
     options: &RenderOptions,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<crate::publish::AlreadyShown> {
+    let mut shown = crate::publish::AlreadyShown::default();
     if std::env::var_os("GITHUB_ACTIONS").is_none_or(|v| v != "true") {
-        return Ok(());
+        return Ok(shown);
     }
     let requested = |format| outputs.iter().any(|(f, _)| *f == format);
     if !args.no_annotations && !requested(OutputFormat::Github) {
@@ -167,6 +173,7 @@ fn github_actions_defaults(
                 &mut std::io::stdout().lock(),
             ))
             .context("cannot write the GitHub annotations to stdout")?;
+            shown.annotations = true;
         }
     }
     if !args.no_job_summary
@@ -180,8 +187,9 @@ fn github_actions_defaults(
                 path.display()
             )
         })?;
+        shown.job_summary = true;
     }
-    Ok(())
+    Ok(shown)
 }
 
 fn read_inputs(

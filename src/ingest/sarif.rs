@@ -53,8 +53,11 @@
 //!   else `markdown`), else the rule's short description, name, id. Description: the rule's full
 //!   description (one `Arc` per rule), else the whole message when it has more than one line,
 //!   else the rule's short description (one `Arc` per rule).
-//! - Paths: `uriBaseId` is resolved through `originalUriBaseIds` (chains followed, up to 8); an
-//!   undefined base (`%SRCROOT%` without `originalUriBaseIds`) leaves the URI relative. `file:`
+//! - Paths: `uriBaseId` is resolved through `originalUriBaseIds` (chains followed, up to 8) as
+//!   far as the bases are relative; an absolute root (`file:///home/runner/work/repo/`) is
+//!   dropped, so paths stay relative to the checkout (what code scanning, annotations and
+//!   baselines need); an undefined base (`%SRCROOT%` without `originalUriBaseIds`) leaves the
+//!   URI relative. `file:`
 //!   URIs become paths (`file:///C:/a.c` → `C:/a.c`, `file:////src/a` → `/src/a`, a remote host
 //!   → `//host/path`), other schemes stay URIs, percent-escapes are decoded when the result is
 //!   UTF-8; a URI starting with `/` ignores its base. The fingerprint uses the URI *before* base
@@ -2169,10 +2172,13 @@ fn resolve_uri(uri: &str, base_id: Option<&str>, bases: &LMap<'_, ArtifactLocati
         let Some(base_uri) = base.uri.text() else {
             break;
         };
-        parts.push(base_uri);
         if has_scheme(base_uri) || base_uri.starts_with('/') {
+            // An absolute root (`file:///home/runner/work/repo/`) is one machine's checkout:
+            // keep the path relative to it, which is what code scanning, annotations and
+            // baselines need, and what stays the same across runners.
             break;
         }
+        parts.push(base_uri);
         next = base.base_id.text();
     }
     if parts.is_empty() {
@@ -2483,7 +2489,7 @@ mod tests {
     #[test]
     fn locations_resolve_bases_indexes_and_odd_numbers() {
         let f = multi_run().findings;
-        assert_eq!(path(&f[0]), "/home/ci/work/shop/src/app/db.py");
+        assert_eq!(path(&f[0]), "src/app/db.py");
         let file = f[0].location.file.as_ref().expect("file");
         assert_eq!(
             file.region,
@@ -2500,7 +2506,7 @@ mod tests {
                 .is_some_and(|s| s.starts_with("cursor.execute"))
         );
         // artifactLocation by index into run.artifacts.
-        assert_eq!(path(&f[1]), "/home/ci/work/shop/src/app/db.py");
+        assert_eq!(path(&f[1]), "src/app/db.py");
         assert_eq!(path(&f[3]), "lib/auth utils/hash.py", "percent-decoded");
         assert_eq!(
             f[4].location.target.as_deref(),
@@ -2553,7 +2559,9 @@ mod tests {
         bases.0.push(("ROOT".into(), base("file:///w/", None)));
         bases.0.push(("SRC".into(), base(" src", Some("ROOT"))));
         bases.0.push(("LOOP".into(), base("a/", Some("LOOP"))));
-        assert_eq!(resolve_uri("m.c", Some("SRC"), &bases), "/w/src/m.c");
+        // The absolute root is one machine's checkout: paths stay relative to it.
+        assert_eq!(resolve_uri("m.c", Some("SRC"), &bases), "src/m.c");
+        assert_eq!(resolve_uri("m.c", Some("ROOT"), &bases), "m.c");
         assert_eq!(resolve_uri("/abs/m.c", Some("SRC"), &bases), "/abs/m.c");
         assert_eq!(resolve_uri("m.c", Some("NONE"), &bases), "m.c");
         // A cycle stops after MAX_BASE_DEPTH hops instead of looping.
@@ -2637,7 +2645,7 @@ mod tests {
             );
         let a = multi_run().findings;
         let b = parse_str(&moved).expect("moved parses").findings;
-        assert_eq!(path(&b[0]), "/builds/runner-7/shop/src/app/db.py");
+        assert_eq!(path(&b[0]), "src/app/db.py");
         assert_eq!(b[0].severity, Severity::Medium);
         assert_eq!(a[0].fingerprint, b[0].fingerprint);
     }

@@ -429,6 +429,26 @@ fn phase_two(
         }
     }
 
+    let github_span = raw.github.as_ref().map(|g| g.span());
+    let tickets_span = raw.tickets.as_ref().map(|t| t.span());
+    let publish = match crate::publish::PublishConfig::from_raw(
+        raw.github.map(Spanned::into_inner),
+        raw.tickets.map(Spanned::into_inner),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            for problem in e.problems {
+                let span = if problem.starts_with("[tickets]") {
+                    tickets_span.clone()
+                } else {
+                    github_span.clone()
+                };
+                ctx.at(&span.unwrap_or(0..0), problem);
+            }
+            crate::publish::PublishConfig::default()
+        }
+    };
+
     Some(Policy {
         source,
         fail_on,
@@ -445,6 +465,7 @@ fn phase_two(
         sla,
         rules,
         waivers,
+        publish,
     })
 }
 

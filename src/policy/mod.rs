@@ -72,6 +72,9 @@ pub struct Policy {
     /// `[[rule]]` entries, then the ZAP rules file's lines, in the order they are tried.
     pub rules: Vec<Rule>,
     pub waivers: Vec<Waiver>,
+    /// `[github]` and `[tickets]`: what to publish (not part of the gate's decision).
+    #[serde(skip)]
+    pub publish: crate::publish::PublishConfig,
 }
 
 /// Which findings may fail the gate when a baseline is given (`gate = "all" | "new"`).
@@ -193,6 +196,7 @@ impl Policy {
             sla: BTreeMap::new(),
             rules: vec![],
             waivers: vec![],
+            publish: crate::publish::PublishConfig::default(),
         }
     }
 

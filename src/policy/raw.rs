@@ -73,6 +73,12 @@ pub struct RawPolicy {
     /// `expires` date.
     #[schemars(with = "Option<Vec<RawWaiver>>")]
     pub waiver: Option<Vec<Spanned<RawWaiver>>>,
+    /// The sticky pull-request comment (see the README's GitHub section).
+    #[schemars(with = "Option<crate::publish::config::RawGithub>")]
+    pub github: Option<Spanned<crate::publish::config::RawGithub>>,
+    /// Incident issues for the worst findings (see the README's GitHub section).
+    #[schemars(with = "Option<crate::publish::config::RawTickets>")]
+    pub tickets: Option<Spanned<crate::publish::config::RawTickets>>,
 }
 
 /// The JSON Schema of the policy file (`schemas/policy.schema.json`), derived from these types.

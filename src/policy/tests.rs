@@ -1428,3 +1428,25 @@ fn wrong_shapes_are_reported_in_the_policy_file_s_words() {
         assert_eq!(problems(text), [want], "{text}");
     }
 }
+
+#[test]
+fn github_and_tickets_tables_load_into_the_publish_config() {
+    let text = "[github]\ncomment = true\ncomment_key = \"api\"\n\n[tickets]\nopen_on = \"high\"\ngroup_by = \"package\"\nmax_new = 5\n";
+    let options = LoadOptions {
+        today: jiff::civil::date(2026, 1, 15),
+        base_dir: None,
+    };
+    let policy =
+        Policy::from_toml(text, PolicySource::File("p.toml".into()), &options).expect("valid");
+    assert!(policy.publish.github.comment);
+    assert_eq!(policy.publish.github.comment_key.as_str(), "api");
+    assert!(policy.publish.tickets.enabled);
+    assert_eq!(policy.publish.tickets.max_new, 5);
+
+    let bad = "[github]\ncomment = true\n\n[tickets]\nopen_on = \"severe\"\n";
+    let err = Policy::from_toml(bad, PolicySource::File("p.toml".into()), &options)
+        .expect_err("bad severity");
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!((err.problems[0].line, err.problems[0].column), (4, 1));
+    assert!(err.problems[0].message.contains("open_on"), "{err}");
+}
