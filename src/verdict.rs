@@ -418,16 +418,17 @@ impl Verdict {
             let at = lines.len().saturating_sub(1);
             lines.insert(at, line);
         }
-        if let Some(status) = e.baseline
-            && let Some(first_seen) = status.first_seen()
-            && ctx
-                .baseline
-                .is_some_and(|b| b.entry(&e.finding.fingerprint).is_none())
+        // Existing through its group though its own fingerprint is not in the baseline.
+        if let (Some(first_seen), Some(b)) = (e.baseline.and_then(|s| s.first_seen()), ctx.baseline)
+            && b.entry(&e.finding.fingerprint).is_none()
+            && let Some(line) = lines
+                .iter_mut()
+                .find(|l| l.starts_with("baseline: not in "))
         {
-            let at = lines.len().saturating_sub(1);
-            lines.insert(
-                at,
-                format!("baseline: existing since {first_seen} through its correlation group"),
+            *line = format!(
+                "baseline: not in {} itself, but existing since {first_seen} through its \
+                 correlation group",
+                b.path
             );
         }
         lines

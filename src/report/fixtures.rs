@@ -635,6 +635,32 @@ mod tests {
         );
         assert_eq!(grype.decision.effective_severity, Severity::Critical);
         assert_eq!(grype.finding.severity, Severity::High);
+        // --explain says both.
+        let index = v
+            .findings
+            .iter()
+            .position(|f| &*f.finding.scanner.name == "Grype")
+            .expect("grype");
+        let lines = v.explain(index);
+        assert!(
+            lines.contains(
+                &"baseline: not in scangate-baseline.json itself, but existing since 2026-05-01 \
+                  through its correlation group"
+                    .to_owned()
+            ),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with("correlated: group ")
+                && l.ends_with(
+                    "decided at the group's highest severity, critical, and counted once"
+                )),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.last().is_some_and(|l| l.starts_with("outcome: fail")),
+            "{lines:#?}"
+        );
         let unknown = v
             .findings
             .iter()

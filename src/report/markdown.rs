@@ -275,6 +275,8 @@ fn counts(verdict: &Verdict, doc: &mut Document) {
         } else {
             "\nNo findings.\n"
         });
+        // Everything may have been fixed: say so.
+        doc.push_whole(&baseline_and_correlation_notes(verdict));
         return;
     }
     // `fail` and `warn` always; the other outcomes only when they occur.
@@ -310,6 +312,12 @@ fn counts(verdict: &Verdict, doc: &mut Document) {
             table.push_str(&row);
         }
     }
+    doc.push_whole(&table);
+    doc.push_whole(&baseline_and_correlation_notes(verdict));
+}
+
+/// One line for the baseline's counts and one for correlated problems (each when it applies).
+fn baseline_and_correlation_notes(verdict: &Verdict) -> String {
     let mut notes = String::new();
     if let Some(b) = &verdict.baseline {
         let (new, existing) = verdict.baseline_counts();
@@ -338,8 +346,7 @@ fn counts(verdict: &Verdict, doc: &mut Document) {
             },
         ));
     }
-    doc.push_whole(&table);
-    doc.push_whole(&notes);
+    notes
 }
 
 /// Where a finding sorts among the blocking ones: findings new against the baseline come
