@@ -1411,6 +1411,8 @@ enum Case {
     DanglingLink,
     MarkerlessNull,
     SarifRunsNull,
+    /// A valid report read as another format (`FORMAT:PATH`).
+    ForcedWrongFormat(u8),
 }
 
 impl Case {
@@ -1436,6 +1438,7 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         1 => Just(Case::DanglingLink),
         1 => Just(Case::MarkerlessNull),
         1 => Just(Case::SarifRunsNull),
+        1 => (0u8..4).prop_map(Case::ForcedWrongFormat),
     ]
 }
 
@@ -1518,6 +1521,12 @@ fn materialise(dir: &Path, i: usize, case: Case) -> String {
         Case::SarifRunsNull => {
             std::fs::write(file("sarif"), r#"{"version": "2.1.0", "runs": null}"#).expect("write");
             file("sarif")
+        }
+        Case::ForcedWrongFormat(n) => {
+            let (doc, ext) = report(n, false);
+            std::fs::write(file(ext), doc).expect("write");
+            let wrong = ["zap", "trivy", "sarif", "trivy"][usize::from(n % 4)];
+            format!("{wrong}:{}", file(ext))
         }
     }
 }
