@@ -8,7 +8,9 @@
 //! Real producers deviate from the schema (no `message`, objects inside fingerprints, numbers
 //! where strings belong, integers beyond 2^53, duplicate keys), so the SARIF objects are our
 //! own borrowing structs built by `sarif_object!`: unknown keys are skipped, a duplicate key
-//! keeps its last value (as most JSON readers do), and every field we only *keep* accepts any
+//! keeps its last value (as most JSON readers do) unless it decides the finding's existence,
+//! rule, severity, kind or suppression ([`DECIDING_KEYS`]: then the log is refused, with the
+//! position of the repeat), and every field we only *keep* accepts any
 //! JSON type (a wrong type reads as absent). Only the skeleton is strict: the log, `runs`
 //! (an array of objects), each run's `results` (an array of objects). Those errors carry a
 //! line, column and JSON path.
@@ -45,8 +47,9 @@
 //!   the driver is a dependency scanner (dependency-check, Grype, govulncheck, OSV-Scanner,
 //!   pip-audit, cargo-audit, Snyk Open Source), or Trivy tags it `vulnerability`;
 //!   Trivy's `misconfiguration`/`license` tags give those kinds; otherwise [`FindingKind::Code`].
-//! - Secrets: the message (it may quote the match) and the snippet (gitleaks writes the secret
-//!   itself there) are never carried: the title is the rule's short description, name or id. A gitleaks 7 result names its rule only in the message (`<rule> secret
+//! - Secrets: the message (it may quote the match), the snippet (gitleaks writes the secret
+//!   itself there), the result's fix text and its tool fingerprints (ggshield writes a hash of
+//!   the secret) are never carried: the title is the rule's short description, name or id. A gitleaks 7 result names its rule only in the message (`<rule> secret
 //!   detected`); its rule is recovered from that prefix for the id and texts (not severity).
 //! - Title: first non-blank line of the message (`text`, else `messageStrings[id]` of the rule,
 //!   then the component's and the driver's `globalMessageStrings`, `{n}` arguments filled,
@@ -63,6 +66,11 @@
 //!   UTF-8; a URI starting with `/` ignores its base. The fingerprint uses the URI *before* base
 //!   resolution: the base is one machine's checkout directory, the relative URI is what stays
 //!   the same across CI runners.
+//! - Package and version of a vulnerability: SARIF has no field for them, so they are read from
+//!   the message in the two shapes known to carry them — Trivy's (`Package: NAME` and
+//!   `Installed Version: VERSION` lines) and Grype's (`The path PATH reports NAME at version
+//!   VERSION …`, PATH becoming the package path) — into `location.package`. They do not enter
+//!   the fingerprint; they let correlation (`crate::correlate`) and `package` rules see them.
 //! - Results without a physical location get the first logical location's fully qualified name
 //!   as `location.target` (it also stands in for the path in the fingerprint).
 //! - Fingerprint: `code` / tool name lower-cased / rule id / path, then the first tool
@@ -88,8 +96,9 @@ use serde::de::{
 
 use super::{Format, IngestError, ParseContext, ParsedReport, ReportStats, json};
 use crate::model::{
-    Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location, Region,
-    Scanner, Severity, SeveritySource, Text, ToolSuppression, VulnId, parse_cwe,
+    Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
+    PackageLocation, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression, VulnId,
+    parse_cwe,
 };
 
 /// The only SARIF version read.
@@ -264,8 +273,37 @@ macro_rules! skip_visits {
     };
 }
 
+/// Keys that decide whether a result is a finding, which rule it has, its severity, kind or
+/// suppression: repeated in one object they make the log invalid (see
+/// [`json::decision_bit`]). Every other key keeps its last value.
+const DECIDING_KEYS: &[&str] = &[
+    "runs",
+    "results",
+    "tool",
+    "driver",
+    "extensions",
+    "name",
+    "guid",
+    "rules",
+    "id",
+    "index",
+    "ruleId",
+    "ruleIndex",
+    "rule",
+    "toolComponent",
+    "kind",
+    "level",
+    "defaultConfiguration",
+    "properties",
+    "security-severity",
+    "tags",
+    "suppressions",
+    "status",
+];
+
 /// Defines a SARIF object struct with a hand-rolled `Deserialize`: known keys are read (a
-/// repeated key keeps its last value), unknown keys skipped. `strict` objects must be JSON
+/// repeated key keeps its last value, a repeated [`DECIDING_KEYS`] key is an error), unknown
+/// keys skipped. `strict` objects must be JSON
 /// objects; `lenient` ones read any other JSON value as empty.
 macro_rules! sarif_object {
     (@extra strict) => {};
@@ -296,9 +334,19 @@ macro_rules! sarif_object {
                     ) -> Result<Self::Value, A::Error> {
                         const KEYS: &[&str] = &[$($key),*];
                         let mut out = $name::default();
+                        let mut seen = 0u64;
                         while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
                             match key {
-                                $(Some($key) => out.$field = map.next_value()?,)*
+                                $(Some($key) => {
+                                    const BIT: u64 = json::decision_bit(DECIDING_KEYS, $key);
+                                    json::refuse_repeat(
+                                        &mut seen,
+                                        BIT,
+                                        $key,
+                                        concat!("a SARIF ", stringify!($name), " object"),
+                                    )?;
+                                    out.$field = map.next_value()?;
+                                })*
                                 _ => {
                                     map.next_value::<IgnoredAny>()?;
                                 }
@@ -1723,6 +1771,19 @@ fn convert(
         }
     }
 
+    // SARIF has no field for a dependency's package and installed version; Trivy and Grype
+    // write them into the message. Correlation and `package` rules need them.
+    if kind == FindingKind::Vulnerability
+        && let Some((name, version, path)) = message.as_deref().and_then(package_from_message)
+    {
+        location.package = Some(PackageLocation {
+            name,
+            version: Some(version),
+            path,
+            ..PackageLocation::default()
+        });
+    }
+
     // Tool fingerprints.
     let mut tool_fingerprints: Vec<String> = raw
         .partial_fingerprints
@@ -1733,6 +1794,11 @@ fn convert(
         .collect();
     tool_fingerprints.sort();
     tool_fingerprints.dedup();
+    if secret {
+        // Per-result values a secret scanner writes (ggshield: a hash of the secret) may be,
+        // or lead back to, the secret: never carried.
+        tool_fingerprints.clear();
+    }
 
     let mut fp = Fingerprint::builder("code")
         .field(&ctx.tool_lower)
@@ -1764,10 +1830,12 @@ fn convert(
     cwes.sort_unstable();
     cwes.dedup();
 
+    // A result's own fix text may quote what it found: never for secrets (the rule's is fine).
     let solution = text_rule.and_then(|r| r.solution.clone()).or_else(|| {
         raw.fix
             .0
             .as_ref()
+            .filter(|_| !secret)
             .and_then(|f| f.description.text.text())
             .map(Text::from)
     });
@@ -2032,6 +2100,40 @@ fn cwe_from_taxon(target: &DescriptorRef<'_>, out: &mut Vec<u32>) {
 }
 
 /// Advisory ids inside a rule id or tag: `CVE-YYYY-N…` and `GHSA-xxxx-xxxx-xxxx` wherever they
+/// `(name, version, path)` of the package a dependency finding's message names, in Trivy's
+/// shape (`Package: NAME` / `Installed Version: VERSION` lines) or Grype's (`The path PATH
+/// reports NAME at version VERSION …`). `None` for any other message.
+fn package_from_message(message: &str) -> Option<(String, String, Option<String>)> {
+    let (mut name, mut version) = (None, None);
+    for line in message.lines().map(str::trim) {
+        if let Some(v) = line.strip_prefix("Package:") {
+            name = Some(v.trim());
+        } else if let Some(v) = line.strip_prefix("Installed Version:") {
+            version = Some(v.trim());
+        }
+    }
+    if let (Some(n), Some(v)) = (name, version)
+        && !n.is_empty()
+        && !v.is_empty()
+    {
+        return Some((n.to_owned(), v.to_owned(), None));
+    }
+    let rest = message.trim().strip_prefix("The path ")?;
+    let (path, rest) = rest.split_once(" reports ")?;
+    let (name, rest) = rest.split_once(" at version ")?;
+    let version = rest.split_whitespace().next()?;
+    let name = name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    let path = path.trim();
+    Some((
+        name.to_owned(),
+        version.to_owned(),
+        (!path.is_empty()).then(|| path.to_owned()),
+    ))
+}
+
 /// stand in a token (Grype appends the package: `CVE-2021-1234-log4j`), other advisory ids
 /// (`GO-`, `RUSTSEC-`, distro ids, …) when a whole token is one and holds a digit (so a rule
 /// named `temp-file-usage` is not a `TEMP-` advisory).
@@ -2653,6 +2755,42 @@ mod tests {
     }
 
     #[test]
+    fn trivy_and_grype_messages_name_the_package() {
+        assert_eq!(
+            package_from_message(
+                "Package: org.apache.logging.log4j:log4j-core\nInstalled Version: 2.14.1\n\
+                 Vulnerability CVE-2021-44228\nSeverity: CRITICAL\nFixed Version: 2.15.0\n\
+                 Link: [CVE-2021-44228](https://avd.aquasec.com/nvd/cve-2021-44228)"
+            ),
+            Some((
+                "org.apache.logging.log4j:log4j-core".into(),
+                "2.14.1".into(),
+                None
+            ))
+        );
+        assert_eq!(
+            package_from_message(
+                "The path /app/lib/log4j-core-2.14.1.jar reports log4j-core at version 2.14.1  \
+                 which is a vulnerable (java-archive) package installed in the container"
+            ),
+            Some((
+                "log4j-core".into(),
+                "2.14.1".into(),
+                Some("/app/lib/log4j-core-2.14.1.jar".into())
+            ))
+        );
+        assert_eq!(package_from_message("Package: x"), None);
+        assert_eq!(package_from_message("SQL injection in query"), None);
+        let f = multi_run().findings;
+        let pkg = f[9].location.package.as_ref().expect("Grype package");
+        assert_eq!(
+            (pkg.name.as_str(), pkg.version.as_deref()),
+            ("log4j-core", Some("2.14.1"))
+        );
+        assert!(f[..9].iter().all(|x| x.location.package.is_none()));
+    }
+
+    #[test]
     fn vuln_ids_are_found_inside_rule_ids_and_tags() {
         let ids = |s: &str| {
             let mut out = Vec::new();
@@ -2691,8 +2829,9 @@ mod tests {
         for secret in ["AKIAZQ3DT5VEXAMPLE7Q", "sk_live_51Hx", "sk_test_51Hx"] {
             assert!(!json.contains(secret), "{secret} leaked");
         }
-        // Empty partial fingerprints are dropped; commit metadata is not the identity.
-        assert_eq!(f[1].extra.tool_fingerprints, ["author=Dev One"]);
+        // Tool fingerprints are not kept for secrets: gitleaks writes the commit message there
+        // (free text that can quote the secret), ggshield a hash of the secret.
+        assert!(f.iter().all(|x| x.extra.tool_fingerprints.is_empty()));
         assert_ne!(
             f[1].fingerprint, f[2].fingerprint,
             "two secrets, one file, one rule"
@@ -2814,17 +2953,24 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_keep_the_last_value() {
-        let report = parse_fixture("duplicate_keys.sarif");
-        assert_eq!(
-            report.findings.len(),
-            1,
-            "the earlier `results` array is discarded"
-        );
-        let f = &report.findings[0];
-        assert_eq!(f.title, "last message wins");
-        assert_eq!(source(f), ("sarif level on result", "error"));
-        assert_eq!(&*f.scanner.name, "DupScanner Pro");
+    fn repeated_deciding_keys_are_refused_other_keys_keep_the_last_value() {
+        // The fixture repeats `name`, `results` and `level`: the first repeat is the error.
+        let err = parse(&fixture("duplicate_keys.sarif"), &ctx("x")).expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("duplicate key `name`"), "{text}");
+        assert!(text.contains("line 5"), "{text}");
+        assert!(text.contains("$.runs[0].tool.driver"), "{text}");
+        let doc = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "D"}},
+            "results": [{"level": "error", "message": {"text": "first"},
+                         "message": {"text": "last message wins"}}]}]}"#;
+        let report = parse_str(doc).expect("a repeated message is not deciding");
+        assert_eq!(report.findings[0].title, "last message wins");
+        let err = parse_str(&doc.replace(
+            r#""level": "error","#,
+            r#""level": "error", "level": "note","#,
+        ))
+        .expect_err("a repeated level is refused");
+        assert!(err.to_string().contains("duplicate key `level`"), "{err}");
     }
 
     #[test]
