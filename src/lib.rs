@@ -4,13 +4,16 @@
 //! [`ingest`] (Trivy JSON, ZAP XML/JSON, SARIF → [`model::Finding`]) → [`policy`] (decide each
 //! finding's outcome) → [`verdict`] (pass/fail and summary) → [`report`] (table, JSON, ...) →
 //! [`publish`] (PR comment and incident issues on GitHub).
-//! [`run`] wires them for the CLI; [`exit`] holds the exit codes.
+//! [`run`] wires them for the CLI; [`exit`] holds the exit codes; [`generate`] writes shell
+//! completions and man pages; [`progress`] is the progress line of long local runs.
 
 pub mod cli;
 pub mod exit;
+pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod policy;
+pub mod progress;
 pub mod publish;
 pub mod report;
 pub mod text;
