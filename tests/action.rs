@@ -666,37 +666,45 @@ struct Release {
     checksum: PathBuf,
 }
 
+/// Packages the test binary with `.ci/package-release.sh`, the script real releases are made
+/// with, into `releases/vVERSION/`.
 fn make_release(dir: &Path, version: &str) -> Release {
     let name = format!("scangate-{version}-x86_64-unknown-linux-gnu");
-    let stage = dir.join("stage");
-    std::fs::create_dir_all(stage.join(&name)).expect("mkdir");
-    std::fs::copy(bin(), stage.join(&name).join("scangate")).expect("copy binary");
     let base = dir.join("releases");
     let tag_dir = base.join(format!("v{version}"));
-    std::fs::create_dir_all(&tag_dir).expect("mkdir");
-    let asset = tag_dir.join(format!("{name}.tar.gz"));
-    // gzip -1: the debug binary is large and the tests only need a valid gzip.
-    let status = Command::new("tar")
-        .arg("--use-compress-program=gzip -1")
-        .arg("-cf")
-        .arg(&asset)
-        .arg("-C")
-        .arg(&stage)
-        .arg(&name)
-        .status()
-        .expect("tar");
-    assert!(status.success());
-    let checksum = tag_dir.join(format!("{name}.tar.gz.sha256"));
-    std::fs::write(
-        &checksum,
-        format!("{}  {name}.tar.gz\n", sha256_hex(&asset)),
-    )
-    .expect("write checksum");
+    let out = Command::new("bash")
+        .arg(root().join(".ci/package-release.sh"))
+        .arg(bin())
+        .arg(version)
+        .arg(&tag_dir)
+        // The debug binary is large and the tests only need a valid gzip.
+        .env("SCANGATE_GZIP_LEVEL", "1")
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Release {
         base,
-        asset,
-        checksum,
+        asset: tag_dir.join(format!("{name}.tar.gz")),
+        checksum: tag_dir.join(format!("{name}.tar.gz.sha256")),
     }
+}
+
+#[test]
+fn the_release_script_refuses_a_binary_of_another_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new("bash")
+        .arg(root().join(".ci/package-release.sh"))
+        .arg(bin())
+        .arg("9.9.9")
+        .arg(dir.path())
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not scangate 9.9.9"));
 }
 
 fn release_runner(release: &Release) -> Runner {
