@@ -27,6 +27,9 @@ pub enum Command {
     /// or 3 (publish failed)
     #[command(after_help = check_after_help())]
     Check(Box<CheckArgs>),
+    /// Record the current findings as the baseline: fingerprints with first-seen dates
+    #[command(after_help = BASELINE_HELP)]
+    Baseline(BaselineArgs),
     /// Write a commented starter policy file (refuses to overwrite one without --force)
     Init(InitArgs),
     /// Work with policy files without scanning
@@ -53,6 +56,39 @@ pub struct PolicyCheckArgs {
     pub path: Option<PathBuf>,
 }
 
+const BASELINE_HELP: &str = "\
+Recording over an existing file merges: findings still present keep their first-seen date,
+new ones get today's, and entries that a scanner in this run no longer reports are dropped as
+fixed. Entries of scanners without a report in this run are kept. Any input that cannot be read
+is an error (exit 2) and nothing is written.
+
+Then gate on it: scangate check --baseline scangate-baseline.json INPUT...
+(with `gate = \"new\"` in the policy, only new findings block).";
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Report files, directories or globs, as for `check`
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+
+    /// The baseline file to write (merged with it when it exists)
+    #[arg(short, long, value_name = "PATH", default_value = crate::baseline::DEFAULT_FILE_NAME)]
+    pub output: PathBuf,
+
+    /// Start a new baseline instead of merging with the existing file (every first-seen date
+    /// becomes today)
+    #[arg(long)]
+    pub reset: bool,
+
+    /// Treat every input as this format instead of detecting it
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub input_format: Option<Format>,
+
+    /// Refuse report files larger than this many bytes
+    #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES, value_name = "BYTES")]
+    pub max_input_size: u64,
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where to write the policy
@@ -74,7 +110,8 @@ Examples:
   scangate check trivy.json zap.xml semgrep.sarif
   scangate check reports/ --output json=scangate.json
   scangate check 'reports/*.sarif' trivy:old-trivy-null.json
-  scangate check reports/ --policy ci/scangate.toml --explain CVE-2021-44228";
+  scangate check reports/ --policy ci/scangate.toml --explain CVE-2021-44228
+  scangate check reports/ --baseline scangate-baseline.json";
 
 fn check_after_help() -> String {
     format!("{CHECK_EXAMPLES}\n\n{HELP_TABLE}")
@@ -107,6 +144,12 @@ pub struct CheckArgs {
     /// file that does not exist is an error, never a fallback
     #[arg(long, value_name = "PATH")]
     pub policy: Option<PathBuf>,
+
+    /// Baseline file written by `scangate baseline`: findings are classified new or existing,
+    /// and entries no longer reported are listed as fixed. A named file that is missing or
+    /// malformed is an error
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Byte budget of the Markdown report (PR comment, job summary); longer reports are
     /// shortened and say how many findings were left out

@@ -4,7 +4,7 @@
 //! |------|---------|
 //! | 0 | pass: the policy found nothing blocking |
 //! | 1 | fail: the policy found blocking findings (or stale waivers, when denied) |
-//! | 2 | could not decide: usage, input or configuration error, or a required report missing |
+//! | 2 | could not decide: usage, input, configuration or baseline error, or a required report missing |
 //! | 3 | passed, but a required publish step (PR comment, ticket) failed |
 
 use std::process::ExitCode;
@@ -43,7 +43,7 @@ Exit codes:
      a waiver that matched nothing)
   2  could not decide: usage error, or a missing, empty, unreadable, truncated,
      malformed or unrecognised report, a glob matching nothing, a bad or missing
-     policy file, a required scanner without a report
+     policy or baseline file, a required scanner without a report
   3  passed, but a required publish step (PR comment, ticket) failed";
 
 #[cfg(test)]

@@ -2,12 +2,15 @@
 //!
 //! The pipeline, one module per stage:
 //! [`ingest`] (Trivy JSON, ZAP XML/JSON, SARIF → [`model::Finding`]) → [`policy`] (decide each
-//! finding's outcome) → [`verdict`] (pass/fail and summary) → [`report`] (table, JSON, ...) →
-//! [`publish`] (PR comment and incident issues on GitHub).
+//! finding's outcome, with [`baseline`] and [`correlate`] as its inputs) → [`verdict`]
+//! (pass/fail and summary) → [`report`] (table, JSON, ...) → [`publish`] (PR comment and
+//! incident issues on GitHub).
 //! [`run`] wires them for the CLI; [`exit`] holds the exit codes; [`generate`] writes shell
 //! completions and man pages; [`progress`] is the progress line of long local runs.
 
+pub mod baseline;
 pub mod cli;
+pub mod correlate;
 pub mod exit;
 pub mod generate;
 pub mod ingest;

@@ -6,8 +6,10 @@ use std::path::Path;
 use anyhow::{Context, anyhow, bail};
 use jiff::civil::Date;
 
+use crate::baseline::{Baseline, BaselineError};
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, InitArgs, OutputSpec, PolicyCheckArgs, PolicyCommand,
+    BaselineArgs, CheckArgs, Cli, ColorChoice, Command, InitArgs, OutputSpec, PolicyCheckArgs,
+    PolicyCommand,
 };
 use crate::exit::ExitStatus;
 use crate::ingest::{self, InputError, InputSpec};
@@ -21,6 +23,7 @@ use crate::verdict::{RunSettings, Verdict};
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check(*args),
+        Command::Baseline(args) => record_baseline(args),
         Command::Init(args) => init(args),
         Command::Policy(PolicyCommand::Check(args)) => policy_check(args),
         Command::Completions(args) => crate::generate::completions(&args),
@@ -72,24 +75,25 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     let Some(policy) = load_policy(policy_path.as_deref(), today)? else {
         return Ok(ExitStatus::Error);
     };
-    let specs: Vec<InputSpec> = args.inputs.iter().map(|s| InputSpec::parse(s)).collect();
-    let (inputs, errors) = match ingest::expand_inputs(&specs, args.input_format) {
-        Ok(files) => {
-            let progress = progress_for(&files, args.quiet);
-            let read = ingest::read_all(&files, args.max_input_size);
-            progress.finish();
-            read
-        }
-        Err(expand_errors) => (
-            Vec::new(),
-            expand_errors.into_iter().map(InputError::from).collect(),
-        ),
-    };
+    // A named baseline that cannot be used is an error before anything is scanned.
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    if baseline.is_none() && (policy.gate == policy::Gate::New || !policy.sla.is_empty()) {
+        eprintln!(
+            "warning: the policy sets `gate` or `sla`, which apply to findings in a baseline, \
+             but no --baseline was given: every finding counts as new"
+        );
+    }
+    let (inputs, errors) = read_inputs(
+        &args.inputs,
+        args.input_format,
+        args.max_input_size,
+        args.quiet,
+    );
     let settings = RunSettings {
         today,
         deny_stale_waivers: args.deny_stale_waivers,
     };
-    let verdict = Verdict::build(policy, inputs, &errors, settings);
+    let verdict = Verdict::build_with(policy, inputs, &errors, settings, baseline);
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -238,6 +242,87 @@ fn github_actions_defaults(
         shown.job_summary = true;
     }
     Ok(shown)
+}
+
+fn read_inputs(
+    inputs: &[String],
+    format: Option<ingest::Format>,
+    max_size: u64,
+    quiet: bool,
+) -> (Vec<ingest::Input>, Vec<InputError>) {
+    let specs: Vec<InputSpec> = inputs.iter().map(|s| InputSpec::parse(s)).collect();
+    match ingest::expand_inputs(&specs, format) {
+        Ok(files) => {
+            let progress = progress_for(&files, quiet);
+            let read = ingest::read_all(&files, max_size);
+            progress.finish();
+            read
+        }
+        Err(expand_errors) => (
+            Vec::new(),
+            expand_errors.into_iter().map(InputError::from).collect(),
+        ),
+    }
+}
+
+/// `scangate baseline`: records the findings of the inputs, merged into the existing file
+/// unless `--reset`. Nothing is written when an input could not be read: a partial baseline
+/// would forget first-seen dates.
+fn record_baseline(args: BaselineArgs) -> anyhow::Result<ExitStatus> {
+    let today = today()?;
+    let path = &args.output;
+    let shown = path.display().to_string();
+    let previous = if args.reset {
+        Baseline::empty(shown.clone(), today)
+    } else {
+        match Baseline::load(path) {
+            Ok(b) => b,
+            Err(BaselineError::NotFound(_)) => Baseline::empty(shown.clone(), today),
+            // A broken existing baseline is never silently replaced: its dates would be lost.
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(
+                    "the existing baseline cannot be merged (use --reset to replace it)",
+                ));
+            }
+        }
+    };
+    let (inputs, errors) = read_inputs(&args.inputs, args.input_format, args.max_input_size, false);
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("error: {}", for_terminal(&e.to_string(), 2000));
+        }
+        eprintln!(
+            "error: {} input{} could not be read; {} was not written",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            for_terminal(&shown, 300)
+        );
+        return Ok(ExitStatus::Error);
+    }
+    let (baseline, stats) = Baseline::record(&previous, &inputs, today);
+    write_file(path, |w| baseline.write(w))
+        .with_context(|| format!("cannot write the baseline {shown}"))?;
+    let mut out = std::io::stdout().lock();
+    let mut line = format!(
+        "wrote {}: {} entr{} ({} new, {} still present",
+        for_terminal(&shown, 300),
+        baseline.len(),
+        if baseline.len() == 1 { "y" } else { "ies" },
+        stats.added,
+        stats.kept,
+    );
+    if stats.fixed > 0 {
+        line.push_str(&format!(", {} fixed and removed", stats.fixed));
+    }
+    if stats.carried > 0 {
+        line.push_str(&format!(
+            ", {} kept from scanners without a report in this run",
+            stats.carried
+        ));
+    }
+    line.push_str(")\n");
+    ignore_broken_pipe(out.write_all(line.as_bytes()))?;
+    Ok(ExitStatus::Pass)
 }
 
 /// `scangate init`: writes the starter policy, never over an existing file without `--force`.

@@ -1,15 +1,23 @@
 //! The gate's result: every finding with its decision, sorted, plus per-input facts and the
 //! summary counts that every reporter renders. Built once; reporters only read it.
+//!
+//! With a baseline, each finding carries its standing (`new`/`existing`) and the verdict lists
+//! the baseline entries that are gone (`fixed`, only for scanners with a report in the run).
+//! Correlated findings (`crate::correlate`) stay separate entries that share a group; counts of
+//! *problems* ([`Verdict::problems`], [`Verdict::problem_count`]) take each group once, at its
+//! highest severity and most blocking outcome, and every other finding once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use jiff::civil::Date;
 
 use serde::Serialize;
 
+use crate::baseline::{self, Baseline, BaselineStatus};
+use crate::correlate;
 use crate::exit::ExitStatus;
 use crate::ingest::{Format, Input, InputError, ReportStats};
-use crate::model::{Finding, Scanner, Severity};
+use crate::model::{Finding, Fingerprint, Scanner, Severity};
 use crate::policy::{
     self, Decision, EvalContext, Outcome, Policy, ReportSeen, Subject, Waiver, WaiverState,
     WaiverUse,
@@ -50,6 +58,10 @@ pub struct Evaluated {
     /// The format of the report the finding came from.
     pub format: Format,
     pub decision: Decision,
+    /// `new` / `existing` against the baseline; `None` without one.
+    pub baseline: Option<BaselineStatus>,
+    /// Index into [`Verdict::groups`] when the finding is correlated with others.
+    pub group: Option<usize>,
 }
 
 /// What the verdict says about one input file.
@@ -70,6 +82,31 @@ pub struct InputSummary {
 /// Counts keyed by scanner name, then normalised severity (as the scanner reported it, so
 /// `unknown` stays visible even when the policy treats it as another severity), then outcome.
 pub type Summary = BTreeMap<String, BTreeMap<Severity, BTreeMap<Outcome, u64>>>;
+
+/// Findings of several reports recognised as one problem (see `crate::correlate`).
+#[derive(Debug, Clone)]
+pub struct CorrelationGroup {
+    /// Stable across runs (a hash of `key`).
+    pub id: String,
+    /// `CVE-2021-44228 log4j-core@2.14.1`.
+    pub key: String,
+    /// Indices into [`Verdict::findings`], ascending.
+    pub members: Vec<usize>,
+    /// The scanners that reported it, sorted, each once.
+    pub reported_by: Vec<String>,
+    /// The highest effective severity of the members (what every member was decided at).
+    pub severity: Severity,
+    /// The most blocking outcome among the members (`fail` before `warn` before …).
+    pub outcome: Outcome,
+}
+
+/// The baseline a run was checked against, and what it found.
+#[derive(Debug, Clone)]
+pub struct BaselineResult {
+    pub baseline: Baseline,
+    /// Baseline entries gone from this run (of scanners whose report is in it), by fingerprint.
+    pub fixed: Vec<baseline::Entry>,
+}
 
 /// Settings of one run that shape the verdict but are not part of the policy file.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +131,10 @@ pub struct Verdict {
     pub waivers: Vec<WaiverUse>,
     /// Scanners the policy requires that have no parsed report (makes the status `error`).
     pub missing_reports: Vec<String>,
+    /// The baseline given with `--baseline`, and the entries it lists that are now fixed.
+    pub baseline: Option<BaselineResult>,
+    /// Correlated groups, in order of their first member.
+    pub groups: Vec<CorrelationGroup>,
 }
 
 impl Verdict {
@@ -106,7 +147,20 @@ impl Verdict {
         errors: &[InputError],
         settings: RunSettings,
     ) -> Verdict {
-        let evaluation = {
+        Verdict::build_with(policy, inputs, errors, settings, None)
+    }
+
+    /// [`Verdict::build`] against a baseline: findings are classified `new`/`existing` and the
+    /// baseline entries of present scanners that are gone are listed as fixed.
+    pub fn build_with(
+        policy: Policy,
+        inputs: Vec<Input>,
+        errors: &[InputError],
+        settings: RunSettings,
+        baseline: Option<Baseline>,
+    ) -> Verdict {
+        let present = baseline::scanners_of(&inputs);
+        let (evaluation, correlation) = {
             let reports: Vec<ReportSeen<'_>> = inputs
                 .iter()
                 .map(|i| ReportSeen {
@@ -123,13 +177,19 @@ impl Verdict {
                     })
                 })
                 .collect();
+            let refs: Vec<&Finding> = subjects.iter().map(|s| s.finding).collect();
+            let correlation = correlate::correlate(&refs, |i| &refs[i].input);
             let ctx = EvalContext {
                 today: settings.today,
                 reports: &reports,
+                baseline: baseline.as_ref(),
+                groups: &correlation.group_of,
             };
-            policy::evaluate(&policy, &ctx, &subjects)
+            (policy::evaluate(&policy, &ctx, &subjects), correlation)
         };
         let mut decisions = evaluation.decisions.into_iter();
+        let mut statuses = evaluation.baseline.into_iter();
+        let mut group_of = correlation.group_of.into_iter();
         let mut summaries = Vec::with_capacity(inputs.len() + errors.len());
         let mut findings = Vec::new();
         for input in inputs {
@@ -151,6 +211,8 @@ impl Verdict {
                     finding,
                     format,
                     decision,
+                    baseline: statuses.next(),
+                    group: group_of.next().flatten(),
                 });
             }
         }
@@ -166,6 +228,13 @@ impl Verdict {
         }
         sort_findings(&mut findings);
         let summary = summarize(&findings);
+        let groups = build_groups(&correlation.groups, &mut findings);
+        let baseline = baseline.map(|b| {
+            let current: HashSet<Fingerprint> =
+                findings.iter().map(|f| f.finding.fingerprint).collect();
+            let fixed = b.fixed(&present, &current).into_iter().cloned().collect();
+            BaselineResult { baseline: b, fixed }
+        });
         let stale = evaluation
             .waivers
             .iter()
@@ -188,7 +257,62 @@ impl Verdict {
             summary,
             waivers: evaluation.waivers,
             missing_reports: evaluation.missing_reports,
+            baseline,
+            groups,
         }
+    }
+
+    /// Number of distinct problems: each correlated group once, every other finding once.
+    pub fn problems(&self) -> usize {
+        let grouped: usize = self.groups.iter().map(|g| g.members.len()).sum();
+        self.findings.len() - grouped + self.groups.len()
+    }
+
+    /// Number of distinct problems with this outcome (a group by its most blocking outcome).
+    pub fn problem_count(&self, outcome: Outcome) -> usize {
+        let single = self
+            .findings
+            .iter()
+            .filter(|f| f.group.is_none() && f.decision.outcome == outcome)
+            .count();
+        single + self.groups.iter().filter(|g| g.outcome == outcome).count()
+    }
+
+    /// Distinct problems per effective severity (a group at its highest).
+    pub fn problems_by_severity(&self) -> BTreeMap<Severity, u64> {
+        let mut out = BTreeMap::new();
+        for f in self.findings.iter().filter(|f| f.group.is_none()) {
+            *out.entry(f.decision.effective_severity).or_insert(0) += 1;
+        }
+        for g in &self.groups {
+            *out.entry(g.severity).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// Blocking problems: what the headline counts.
+    pub fn blocking(&self) -> usize {
+        self.problem_count(Outcome::Fail)
+    }
+
+    /// Findings new / existing against the baseline (both zero without one).
+    pub fn baseline_counts(&self) -> (usize, usize) {
+        let new = self
+            .findings
+            .iter()
+            .filter(|f| f.baseline == Some(BaselineStatus::New))
+            .count();
+        let existing = self
+            .findings
+            .iter()
+            .filter(|f| matches!(f.baseline, Some(BaselineStatus::Existing { .. })))
+            .count();
+        (new, existing)
+    }
+
+    /// The group a finding belongs to.
+    pub fn group_of(&self, e: &Evaluated) -> Option<&CorrelationGroup> {
+        e.group.and_then(|g| self.groups.get(g))
     }
 
     pub fn exit_status(&self) -> ExitStatus {
@@ -263,12 +387,51 @@ impl Verdict {
         let ctx = EvalContext {
             today: self.settings.today,
             reports: &reports,
+            baseline: self.baseline.as_ref().map(|b| &b.baseline),
+            groups: &[],
         };
         let subject = Subject {
             finding: &e.finding,
             format: e.format,
         };
-        policy::explain(&self.policy, &ctx, &subject, &e.decision)
+        let mut lines = policy::explain(&self.policy, &ctx, &subject, &e.decision);
+        if let Some(g) = self.group_of(e) {
+            let others: Vec<String> = g
+                .members
+                .iter()
+                .filter(|&&m| m != index)
+                .filter_map(|&m| self.findings.get(m))
+                .map(|o| {
+                    format!(
+                        "{} `{}` in {}",
+                        o.finding.scanner.name, o.finding.rule_id, o.finding.input
+                    )
+                })
+                .collect();
+            let line = format!(
+                "correlated: group {} ({}) with {}; decided at the group's highest severity, {}, and counted once",
+                g.id,
+                g.key,
+                others.join(", "),
+                g.severity
+            );
+            let at = lines.len().saturating_sub(1);
+            lines.insert(at, line);
+        }
+        // Existing through its group though its own fingerprint is not in the baseline.
+        if let (Some(first_seen), Some(b)) = (e.baseline.and_then(|s| s.first_seen()), ctx.baseline)
+            && b.entry(&e.finding.fingerprint).is_none()
+            && let Some(line) = lines
+                .iter_mut()
+                .find(|l| l.starts_with("baseline: not in "))
+        {
+            *line = format!(
+                "baseline: not in {} itself, but existing since {first_seen} through its \
+                 correlation group",
+                b.path
+            );
+        }
+        lines
     }
 }
 
@@ -306,6 +469,50 @@ fn apply_permutation<T>(items: &mut [T], mut order: Vec<usize>) {
         }
         order[current] = current;
     }
+}
+
+/// Maps correlation groups (over subject indices) to the sorted findings.
+fn build_groups(groups: &[correlate::Group], findings: &mut [Evaluated]) -> Vec<CorrelationGroup> {
+    let mut out: Vec<CorrelationGroup> = groups
+        .iter()
+        .map(|g| CorrelationGroup {
+            id: g.id.clone(),
+            key: g.key.clone(),
+            members: Vec::with_capacity(g.members.len()),
+            reported_by: Vec::new(),
+            severity: Severity::Unknown,
+            outcome: Outcome::Suppressed,
+        })
+        .collect();
+    let mut scanners: Vec<BTreeSet<String>> = vec![BTreeSet::new(); out.len()];
+    for (i, f) in findings.iter().enumerate() {
+        let Some(g) = f.group.and_then(|g| out.get_mut(g).map(|o| (g, o))) else {
+            continue;
+        };
+        let (index, group) = g;
+        group.members.push(i);
+        group.severity = group.severity.max(f.decision.effective_severity);
+        group.outcome = group.outcome.min(f.decision.outcome);
+        scanners[index].insert(f.finding.scanner.name.to_string());
+    }
+    for (g, names) in out.iter_mut().zip(scanners) {
+        g.reported_by = names.into_iter().collect();
+    }
+    // Listed in order of their first member in the verdict's order; findings follow.
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by_key(|&g| out[g].members.first().copied().unwrap_or(usize::MAX));
+    let mut new_index = vec![0; out.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    for f in findings.iter_mut() {
+        f.group = f.group.and_then(|g| new_index.get(g).copied());
+    }
+    let mut slots: Vec<Option<CorrelationGroup>> = out.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|g| slots.get_mut(g).and_then(Option::take))
+        .collect()
 }
 
 fn summarize(findings: &[Evaluated]) -> Summary {

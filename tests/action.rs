@@ -623,6 +623,40 @@ fn the_policy_input_is_passed() {
     assert_eq!(missing.output("findings"), "");
 }
 
+/// `baseline` is passed as `--baseline`: with `gate = "new"`, Log4Shell already in the
+/// baseline no longer fails the step; without the input it does.
+#[test]
+fn the_baseline_input_is_passed() {
+    let runner = Runner::new().env("SCANGATE_TODAY", "2026-06-01");
+    let recorded = Command::new(bin())
+        .args([
+            "baseline",
+            "examples/failing",
+            "-o",
+            "scangate-baseline.json",
+        ])
+        .current_dir(&runner.workspace)
+        .env_clear()
+        .env("SCANGATE_TODAY", "2026-06-01")
+        .output()
+        .expect("scangate baseline runs");
+    assert!(recorded.status.success(), "{recorded:?}");
+    std::fs::write(runner.workspace.join("scangate.toml"), "gate = \"new\"\n").expect("policy");
+
+    let with = runner
+        .input("reports", "examples/failing")
+        .input("baseline", "scangate-baseline.json");
+    let run = with.run();
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("verdict"), "pass");
+    assert_eq!(run.output("blocking"), "0");
+
+    let mut without = with;
+    without.inputs.remove("baseline");
+    let run = without.run();
+    assert_eq!(run.code, 1, "{}", run.log());
+}
+
 /// A pull request whose comment cannot be written (nothing listens on the API port): exit 3
 /// fails the step by default and is tolerated with `fail-on-publish-error: false`.
 #[test]

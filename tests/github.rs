@@ -841,3 +841,29 @@ fn optional_publishing_failure_is_a_warning() {
         scangate::exit::ExitStatus::Pass
     );
 }
+
+#[test]
+fn one_vulnerability_reported_by_two_scanners_is_one_ticket() {
+    let fake = FakeGithub::start(TOKEN, BOT);
+    // Log4Shell in log4j-core 2.14.1, from Trivy JSON and from Grype's SARIF: correlated.
+    let verdict = verdict_of(&[FAILING, "examples/correlation/grype.sarif"]);
+    let log4j: Vec<_> = verdict
+        .findings
+        .iter()
+        .filter(|e| e.finding.vuln_ids.iter().any(|v| v.id == "CVE-2021-44228"))
+        .collect();
+    assert_eq!(log4j.len(), 2, "both scanners report it");
+    assert!(
+        log4j.iter().all(|e| e.group.is_some()),
+        "and they are correlated"
+    );
+    let status = publish_with(&fake, "[tickets]\n", &verdict);
+    assert_eq!(status, PublishStatus::Done);
+    let issues = fake.issues();
+    assert_eq!(issues.len(), 1, "one problem, one ticket: {issues:?}");
+    assert!(
+        issues[0].title.contains("CVE-2021-44228"),
+        "{}",
+        issues[0].title
+    );
+}

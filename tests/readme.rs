@@ -4,7 +4,8 @@
 //!   and `reports/` holding the example reports), line by line with `sh -c` as a user pasting
 //!   it would, with the built binary first on `PATH` as `scangate`.
 //! - ```` ```console ```` blocks: each `$ command` runs the same way, and the output lines shown
-//!   under it must appear in the real output in that order (`...` stands for any lines).
+//!   under it must appear in the real output in that order (`...` stands for any lines); the
+//!   commands of one block share a workspace, in order.
 //! - `cargo …` commands (and the release packaging, which needs a release build) are run by
 //!   `.ci/run`: the test checks that `.ci/run` contains them.
 //!
@@ -102,6 +103,23 @@ const EXPECTED: &[(&str, Expect)] = &[
     (
         "scangate check examples/reports --policy examples/scangate.toml",
         Expect::Exit(0, Setup::None),
+    ),
+    // Baselines and correlation (also checked line by line by tests/baseline.rs).
+    (
+        "scangate baseline examples/failing/trivy-image.json",
+        Expect::Exit(0, Setup::None),
+    ),
+    (
+        "echo 'gate = \"new\"' > scangate.toml",
+        Expect::Exit(0, Setup::None),
+    ),
+    (
+        "scangate check examples/failing/trivy-image.json --baseline scangate-baseline.json",
+        Expect::Exit(0, Setup::None),
+    ),
+    (
+        "scangate check examples/failing/trivy-image.json examples/correlation/grype.sarif",
+        Expect::Exit(1, Setup::None),
     ),
     (
         "scangate check reports/ --comment --tickets",
@@ -269,12 +287,12 @@ fn log(o: &Output) -> String {
     )
 }
 
-/// The shown lines appear in the output in order; `...` stands for any number of lines.
+/// The shown lines appear in the output in order; `...` (or `…`) stands for any lines.
 fn assert_shows(shown: &[String], output: &str, where_: &str) {
     let actual: Vec<&str> = output.lines().map(str::trim_end).collect();
     let mut pos = 0;
     for want in shown.iter().map(|l| l.trim_end()) {
-        if want == "..." {
+        if want == "..." || want == "…" {
             continue;
         }
         match actual[pos..].iter().position(|a| *a == want) {
@@ -330,6 +348,7 @@ fn every_readme_command_runs_as_documented() {
                 }
             }
             "console" => {
+                let mut workspace: Option<Workspace> = None;
                 let mut i = 0;
                 while i < block.body.len() {
                     let Some(command) = block.body[i].strip_prefix("$ ") else {
@@ -355,7 +374,8 @@ fn every_readme_command_runs_as_documented() {
                     let Expect::Exit(code, setup) = expect else {
                         panic!("{where_}: console examples are run here");
                     };
-                    let ws = Workspace::new(setup);
+                    // The commands of one block run in one workspace, in order.
+                    let ws = workspace.get_or_insert_with(|| Workspace::new(setup));
                     let o = ws.run(command);
                     assert_eq!(
                         o.status.code(),

@@ -63,6 +63,11 @@
 //!   UTF-8; a URI starting with `/` ignores its base. The fingerprint uses the URI *before* base
 //!   resolution: the base is one machine's checkout directory, the relative URI is what stays
 //!   the same across CI runners.
+//! - Package and version of a vulnerability: SARIF has no field for them, so they are read from
+//!   the message in the two shapes known to carry them — Trivy's (`Package: NAME` and
+//!   `Installed Version: VERSION` lines) and Grype's (`The path PATH reports NAME at version
+//!   VERSION …`, PATH becoming the package path) — into `location.package`. They do not enter
+//!   the fingerprint; they let correlation (`crate::correlate`) and `package` rules see them.
 //! - Results without a physical location get the first logical location's fully qualified name
 //!   as `location.target` (it also stands in for the path in the fingerprint).
 //! - Fingerprint: `code` / tool name lower-cased / rule id / path, then the first tool
@@ -88,8 +93,9 @@ use serde::de::{
 
 use super::{Format, IngestError, ParseContext, ParsedReport, ReportStats, json};
 use crate::model::{
-    Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location, Region,
-    Scanner, Severity, SeveritySource, Text, ToolSuppression, VulnId, parse_cwe,
+    Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
+    PackageLocation, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression, VulnId,
+    parse_cwe,
 };
 
 /// The only SARIF version read.
@@ -1723,6 +1729,19 @@ fn convert(
         }
     }
 
+    // SARIF has no field for a dependency's package and installed version; Trivy and Grype
+    // write them into the message. Correlation and `package` rules need them.
+    if kind == FindingKind::Vulnerability
+        && let Some((name, version, path)) = message.as_deref().and_then(package_from_message)
+    {
+        location.package = Some(PackageLocation {
+            name,
+            version: Some(version),
+            path,
+            ..PackageLocation::default()
+        });
+    }
+
     // Tool fingerprints.
     let mut tool_fingerprints: Vec<String> = raw
         .partial_fingerprints
@@ -2032,6 +2051,40 @@ fn cwe_from_taxon(target: &DescriptorRef<'_>, out: &mut Vec<u32>) {
 }
 
 /// Advisory ids inside a rule id or tag: `CVE-YYYY-N…` and `GHSA-xxxx-xxxx-xxxx` wherever they
+/// `(name, version, path)` of the package a dependency finding's message names, in Trivy's
+/// shape (`Package: NAME` / `Installed Version: VERSION` lines) or Grype's (`The path PATH
+/// reports NAME at version VERSION …`). `None` for any other message.
+fn package_from_message(message: &str) -> Option<(String, String, Option<String>)> {
+    let (mut name, mut version) = (None, None);
+    for line in message.lines().map(str::trim) {
+        if let Some(v) = line.strip_prefix("Package:") {
+            name = Some(v.trim());
+        } else if let Some(v) = line.strip_prefix("Installed Version:") {
+            version = Some(v.trim());
+        }
+    }
+    if let (Some(n), Some(v)) = (name, version)
+        && !n.is_empty()
+        && !v.is_empty()
+    {
+        return Some((n.to_owned(), v.to_owned(), None));
+    }
+    let rest = message.trim().strip_prefix("The path ")?;
+    let (path, rest) = rest.split_once(" reports ")?;
+    let (name, rest) = rest.split_once(" at version ")?;
+    let version = rest.split_whitespace().next()?;
+    let name = name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    let path = path.trim();
+    Some((
+        name.to_owned(),
+        version.to_owned(),
+        (!path.is_empty()).then(|| path.to_owned()),
+    ))
+}
+
 /// stand in a token (Grype appends the package: `CVE-2021-1234-log4j`), other advisory ids
 /// (`GO-`, `RUSTSEC-`, distro ids, …) when a whole token is one and holds a digit (so a rule
 /// named `temp-file-usage` is not a `TEMP-` advisory).
@@ -2650,6 +2703,42 @@ mod tests {
                 Some(Confidence::Medium), // the result's precision beats the rule's `low`
             ]
         );
+    }
+
+    #[test]
+    fn trivy_and_grype_messages_name_the_package() {
+        assert_eq!(
+            package_from_message(
+                "Package: org.apache.logging.log4j:log4j-core\nInstalled Version: 2.14.1\n\
+                 Vulnerability CVE-2021-44228\nSeverity: CRITICAL\nFixed Version: 2.15.0\n\
+                 Link: [CVE-2021-44228](https://avd.aquasec.com/nvd/cve-2021-44228)"
+            ),
+            Some((
+                "org.apache.logging.log4j:log4j-core".into(),
+                "2.14.1".into(),
+                None
+            ))
+        );
+        assert_eq!(
+            package_from_message(
+                "The path /app/lib/log4j-core-2.14.1.jar reports log4j-core at version 2.14.1  \
+                 which is a vulnerable (java-archive) package installed in the container"
+            ),
+            Some((
+                "log4j-core".into(),
+                "2.14.1".into(),
+                Some("/app/lib/log4j-core-2.14.1.jar".into())
+            ))
+        );
+        assert_eq!(package_from_message("Package: x"), None);
+        assert_eq!(package_from_message("SQL injection in query"), None);
+        let f = multi_run().findings;
+        let pkg = f[9].location.package.as_ref().expect("Grype package");
+        assert_eq!(
+            (pkg.name.as_str(), pkg.version.as_deref()),
+            ("log4j-core", Some("2.14.1"))
+        );
+        assert!(f[..9].iter().all(|x| x.location.package.is_none()));
     }
 
     #[test]

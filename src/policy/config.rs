@@ -22,7 +22,7 @@ use toml::de::{DeArray, DeTable, DeValue};
 use super::matcher::{Conditions, Patterns};
 use super::raw::{OneOrMany, RawPolicy, RawRule, RawWaiver};
 use super::waiver::Waiver;
-use super::{DEFAULT_FILE_NAME, Origin, Policy, PolicySource, Rule, zap_rules};
+use super::{DEFAULT_FILE_NAME, Gate, Origin, Policy, PolicySource, Rule, zap_rules};
 use crate::ingest::line_col;
 use crate::model::Severity;
 
@@ -370,6 +370,21 @@ fn phase_two(
         None => None,
     };
 
+    let gate = match raw.gate.map(|g| *g.get_ref()) {
+        Some(super::raw::GateName::New) => Gate::New,
+        Some(super::raw::GateName::All) | None => Gate::All,
+    };
+    let mut sla = BTreeMap::new();
+    for (severity, value) in raw.sla.unwrap_or_default().entries() {
+        let Some(value) = value else { continue };
+        match super::raw::parse_days(value.get_ref().trim()) {
+            Ok(days) => {
+                sla.insert(severity, days);
+            }
+            Err(e) => ctx.at(&value.span(), format!("`sla.{severity}`: {e}")),
+        }
+    }
+
     let mut rules = Vec::new();
     for (i, r) in raw.rule.unwrap_or_default().into_iter().enumerate() {
         if let Some(rule) = rule(ctx, i + 1, r) {
@@ -446,6 +461,8 @@ fn phase_two(
         allow_permanent_waivers,
         max_waiver_days,
         zap_rules,
+        gate,
+        sla,
         rules,
         waivers,
         publish,

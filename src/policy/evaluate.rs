@@ -17,18 +17,32 @@
 //!    that severity fail when there are more than the maximum, else warn; otherwise `fail_on`
 //!    decides.
 //!
-//! Step 6 needs every finding, so evaluation takes them all at once. It stays pure: the date
-//! and the reports present come in through [`EvalContext`], which is also where baselines and
-//! correlation will plug in.
+//!
+//! Two facts from outside the policy file shape steps 1 and 6 (both come in through
+//! [`EvalContext`], so evaluation stays pure):
+//! - **Correlation** (`crate::correlate`): every finding of a correlated group is decided at the
+//!   group's highest severity (each keeps its own `severity`), and a group counts once against
+//!   `max`.
+//! - **Baseline**: a finding whose fingerprint is in the baseline — or that is correlated with
+//!   one that is — is `existing` since the earliest `first_seen`. An existing finding is
+//!   *exempt* when `sla` gives its severity a grace period that has not ended yet
+//!   (`first_seen` + N days is after today), or, for severities without one, when
+//!   `gate = "new"`. An exempt finding that would `fail` (by a rule or a threshold) is `warn`
+//!   instead, with a reason that says so, and exempt findings are not counted against `max`:
+//!   budgets measure what can block.
+//!
+//! Step 6 needs every finding, so evaluation takes them all at once. It stays pure: the date,
+//! the reports present, the baseline and the correlation come in through [`EvalContext`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::Date;
 
 use super::matcher::Subject;
 use super::raw::Action;
 use super::waiver::{WaiverState, WaiverUse};
-use super::{Decision, Outcome, Policy};
+use super::{Decision, Gate, Outcome, Policy};
+use crate::baseline::{Baseline, BaselineStatus};
 use crate::ingest::Format;
 use crate::model::{FindingKind, Scanner, Severity};
 
@@ -39,6 +53,23 @@ pub struct EvalContext<'a> {
     pub today: Date,
     /// Every report that parsed, for `require`.
     pub reports: &'a [ReportSeen<'a>],
+    /// The baseline given with `--baseline`, if any.
+    pub baseline: Option<&'a Baseline>,
+    /// The correlation group of each subject, by the subject's index; empty when nothing is
+    /// correlated (see `crate::correlate`).
+    pub groups: &'a [Option<usize>],
+}
+
+impl<'a> EvalContext<'a> {
+    /// A context with no baseline and no correlation.
+    pub fn new(today: Date, reports: &'a [ReportSeen<'a>]) -> EvalContext<'a> {
+        EvalContext {
+            today,
+            reports,
+            baseline: None,
+            groups: &[],
+        }
+    }
 }
 
 /// A report that parsed: its format and the tools that wrote it.
@@ -57,6 +88,18 @@ pub struct Evaluation {
     pub waivers: Vec<WaiverUse>,
     /// Names in `require` with no parsed report.
     pub missing_reports: Vec<String>,
+    /// Each subject's standing against the baseline (correlation-aware), in the subjects'
+    /// order; empty without a baseline.
+    pub baseline: Vec<BaselineStatus>,
+}
+
+/// Why an existing finding may not block yet.
+#[derive(Debug, Clone, Copy)]
+struct Exemption {
+    first_seen: Date,
+    /// When its `sla` grace period ends (`None`: `gate = "new"`, no grace period for its
+    /// severity, so never while it stays in the baseline).
+    until: Option<(Date, u32)>,
 }
 
 /// Decides every finding's outcome. Pure: same policy, context and findings, same result.
@@ -71,7 +114,7 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
         })
         .collect();
     let mut matched = Vec::new();
-    let pre: Vec<Pre> = subjects
+    let mut pre: Vec<Pre> = subjects
         .iter()
         .map(|s| {
             matched.clear();
@@ -95,21 +138,190 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
         };
     }
 
-    // Thresholds: count what reached step 6, per effective severity, for `max`.
-    let mut counts: BTreeMap<Severity, u64> = BTreeMap::new();
-    for p in &pre {
-        if p.outcome.is_none() {
-            *counts.entry(p.severity).or_default() += 1;
+    let group_of = |i: usize| ctx.groups.get(i).copied().flatten();
+
+    // Correlation: every member decides at its group's highest severity.
+    let mut top: BTreeMap<usize, Severity> = BTreeMap::new();
+    for (i, p) in pre.iter().enumerate() {
+        if let Some(g) = group_of(i) {
+            let t = top.entry(g).or_insert(p.severity);
+            *t = (*t).max(p.severity);
+        }
+    }
+    for (i, p) in pre.iter_mut().enumerate() {
+        if let Some(&t) = group_of(i).and_then(|g| top.get(&g))
+            && p.severity < t
+        {
+            if p.outcome.is_none() {
+                p.reason.push_str(&format!(
+                    " (raised from {}: the highest severity in its correlation group)",
+                    p.severity
+                ));
+            }
+            p.severity = t;
+        }
+    }
+
+    // Baseline: new or existing (a correlated group is existing if any member is, since the
+    // earliest date), then which existing findings may not block yet.
+    let statuses = baseline_statuses(ctx, subjects);
+    let exemptions: Vec<Option<Exemption>> = pre
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            statuses
+                .get(i)
+                .and_then(|s| exemption(policy, *s, p.severity, ctx.today))
+        })
+        .collect();
+
+    // Thresholds: count what reached step 6, per effective severity, for `max`; a correlated
+    // group counts once. `gated` leaves out exempt findings (they cannot block); `all` is what
+    // an exempt finding's own "would fail" reason is computed against.
+    let mut all: BTreeMap<Severity, u64> = BTreeMap::new();
+    let mut gated: BTreeMap<Severity, u64> = BTreeMap::new();
+    let mut counted: HashSet<usize> = HashSet::new();
+    for (i, p) in pre.iter().enumerate() {
+        if p.outcome.is_some() {
+            continue;
+        }
+        if let Some(g) = group_of(i)
+            && !counted.insert(g)
+        {
+            continue;
+        }
+        *all.entry(p.severity).or_default() += 1;
+        if exemptions[i].is_none() {
+            *gated.entry(p.severity).or_default() += 1;
         }
     }
     let decisions = pre
         .into_iter()
-        .map(|p| finish(policy, p, &counts))
+        .zip(&exemptions)
+        .enumerate()
+        .map(|(i, (p, exempt))| {
+            let counts = if exempt.is_some() { &all } else { &gated };
+            let mut d = finish(policy, p, counts);
+            apply_baseline(policy, &mut d, statuses.get(i).copied(), *exempt, ctx.today);
+            d
+        })
         .collect();
     Evaluation {
         decisions,
         waivers,
         missing_reports: unmet_requirements(policy, ctx.reports),
+        baseline: statuses,
+    }
+}
+
+/// Each subject's baseline status; a correlated group shares its members' earliest
+/// `first_seen`. Empty without a baseline.
+fn baseline_statuses(ctx: &EvalContext<'_>, subjects: &[Subject<'_>]) -> Vec<BaselineStatus> {
+    let Some(baseline) = ctx.baseline else {
+        return Vec::new();
+    };
+    let mut statuses: Vec<BaselineStatus> = subjects
+        .iter()
+        .map(|s| baseline.status(&s.finding.fingerprint))
+        .collect();
+    let mut earliest: BTreeMap<usize, Date> = BTreeMap::new();
+    for (i, s) in statuses.iter().enumerate() {
+        if let (Some(g), Some(d)) = (ctx.groups.get(i).copied().flatten(), s.first_seen()) {
+            let e = earliest.entry(g).or_insert(d);
+            *e = (*e).min(d);
+        }
+    }
+    for (i, s) in statuses.iter_mut().enumerate() {
+        if let Some(&first_seen) = ctx
+            .groups
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|g| earliest.get(&g))
+        {
+            *s = BaselineStatus::Existing { first_seen };
+        }
+    }
+    statuses
+}
+
+/// Whether an existing finding at `severity` may not block yet (see the module docs).
+fn exemption(
+    policy: &Policy,
+    status: BaselineStatus,
+    severity: Severity,
+    today: Date,
+) -> Option<Exemption> {
+    let first_seen = status.first_seen()?;
+    match policy.sla.get(&severity) {
+        Some(&days) => {
+            // Past the end of the calendar, the period never ends.
+            let Ok(until) = first_seen.checked_add(jiff::Span::new().days(i64::from(days))) else {
+                return Some(Exemption {
+                    first_seen,
+                    until: None,
+                });
+            };
+            (today < until).then_some(Exemption {
+                first_seen,
+                until: Some((until, days)),
+            })
+        }
+        None => (policy.gate == Gate::New).then_some(Exemption {
+            first_seen,
+            until: None,
+        }),
+    }
+}
+
+/// Turns an exempt finding's `fail` into `warn`, and says so; notes an ended grace period.
+fn apply_baseline(
+    policy: &Policy,
+    d: &mut Decision,
+    status: Option<BaselineStatus>,
+    exempt: Option<Exemption>,
+    today: Date,
+) {
+    if d.outcome != Outcome::Fail {
+        return;
+    }
+    let severity = d.effective_severity;
+    match exempt {
+        Some(Exemption {
+            first_seen,
+            until: Some((until, days)),
+        }) => {
+            d.outcome = Outcome::Warn;
+            d.reason = format!(
+                "{}; not blocking until {until}: in the baseline since {first_seen}, within \
+                 sla.{severity} = {days}d",
+                d.reason
+            );
+        }
+        Some(Exemption {
+            first_seen,
+            until: None,
+        }) => {
+            d.outcome = Outcome::Warn;
+            d.reason = format!(
+                "{}; not blocking: in the baseline since {first_seen} and gate = \"{}\"",
+                d.reason, policy.gate
+            );
+        }
+        None => {
+            if let (Some(first_seen), Some(&days)) = (
+                status.and_then(BaselineStatus::first_seen),
+                policy.sla.get(&severity),
+            ) && let Ok(until) = first_seen.checked_add(jiff::Span::new().days(i64::from(days)))
+                && until <= today
+            {
+                d.reason = format!(
+                    "{}; in the baseline since {first_seen}, but its sla.{severity} = {days}d \
+                     grace period ended on {until}",
+                    d.reason
+                );
+            }
+        }
     }
 }
 
@@ -150,6 +362,27 @@ pub fn explain(
     });
     let _ = pre_decide(policy, ctx, subject, &mut Vec::new(), &mut trace);
     let mut lines = trace.lines.unwrap_or_default();
+    if let Some(b) = ctx.baseline {
+        lines.push(match b.status(&f.fingerprint) {
+            BaselineStatus::Existing { first_seen } => format!(
+                "baseline: in {} since {first_seen} (gate = \"{}\"{})",
+                b.path,
+                policy.gate,
+                if policy.sla.is_empty() {
+                    String::new()
+                } else {
+                    let sla: Vec<String> = policy
+                        .sla
+                        .iter()
+                        .rev()
+                        .map(|(s, d)| format!("{s} = {d}d"))
+                        .collect();
+                    format!("; sla {}", sla.join(", "))
+                }
+            ),
+            BaselineStatus::New => format!("baseline: not in {} (new)", b.path),
+        });
+    }
     lines.push(format!(
         "outcome: {} (severity {}): {}",
         decision.outcome, decision.effective_severity, decision.reason

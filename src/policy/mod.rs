@@ -29,7 +29,7 @@ use crate::model::Severity;
 pub use config::{LoadError, LoadOptions, PolicyError, Problem, load_file, resolve};
 pub use evaluate::{EvalContext, Evaluation, ReportSeen, evaluate, explain, unmet_requirements};
 pub use matcher::{Conditions, Patterns, Subject};
-pub use raw::{Action, RawPolicy, json_schema, parse_date};
+pub use raw::{Action, RawPolicy, json_schema, parse_date, parse_days};
 pub use waiver::{Waiver, WaiverState, WaiverUse};
 
 /// The embedded default policy text (fail on critical/high; unknown severity counts as medium).
@@ -64,12 +64,43 @@ pub struct Policy {
     /// The ZAP rules file as named in the policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zap_rules: Option<String>,
+    /// With a baseline: which findings may fail the gate.
+    pub gate: Gate,
+    /// Grace periods in days for findings already in the baseline, per (effective) severity.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sla: BTreeMap<Severity, u32>,
     /// `[[rule]]` entries, then the ZAP rules file's lines, in the order they are tried.
     pub rules: Vec<Rule>,
     pub waivers: Vec<Waiver>,
     /// `[github]` and `[tickets]`: what to publish (not part of the gate's decision).
     #[serde(skip)]
     pub publish: crate::publish::PublishConfig,
+}
+
+/// Which findings may fail the gate when a baseline is given (`gate = "all" | "new"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gate {
+    /// Every finding (findings in the baseline still get their `sla` grace period).
+    #[default]
+    All,
+    /// Findings not in the baseline; baseline findings only once their `sla` grace is over.
+    New,
+}
+
+impl Gate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gate::All => "all",
+            Gate::New => "new",
+        }
+    }
+}
+
+impl fmt::Display for Gate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Where a rule or waiver is written: `scangate.toml:12`.
@@ -161,6 +192,8 @@ impl Policy {
             allow_permanent_waivers: false,
             max_waiver_days: None,
             zap_rules: None,
+            gate: Gate::All,
+            sla: BTreeMap::new(),
             rules: vec![],
             waivers: vec![],
             publish: crate::publish::PublishConfig::default(),
@@ -202,6 +235,18 @@ impl Policy {
             "unknown severity counts as {}",
             self.unknown_severity
         ));
+        if self.gate == Gate::New {
+            parts.push("gate new (baseline findings do not block)".to_owned());
+        }
+        if !self.sla.is_empty() {
+            let sla: Vec<String> = self
+                .sla
+                .iter()
+                .rev()
+                .map(|(s, d)| format!("{s} = {d}d"))
+                .collect();
+            parts.push(format!("sla {}", sla.join(", ")));
+        }
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         if !self.rules.is_empty() {
             parts.push(plural(self.rules.len(), "rule"));

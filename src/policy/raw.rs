@@ -58,6 +58,14 @@ pub struct RawPolicy {
     /// Longest time a waiver may run: `expires` at most this many days after today.
     #[schemars(with = "Option<u64>", range(min = 1))]
     pub max_waiver_days: Option<Spanned<u64>>,
+    /// With a baseline (`check --baseline FILE`): `all` (default) lets every finding fail the
+    /// gate; `new` lets findings already in the baseline only warn, unless `sla` gives their
+    /// severity a grace period that has run out.
+    #[schemars(with = "Option<GateName>")]
+    pub gate: Option<Spanned<GateName>>,
+    /// Grace periods for findings already in the baseline, per severity, in days (`"14d"`): such
+    /// a finding blocks only from `first_seen` + the period on. `"0d"`: no grace.
+    pub sla: Option<RawSla>,
     /// Rules, tried in order: the first one whose conditions all match applies.
     #[schemars(with = "Option<Vec<RawRule>>")]
     pub rule: Option<Vec<Spanned<RawRule>>>,
@@ -140,6 +148,65 @@ impl RawMax {
             (Severity::Unknown, self.unknown),
         ]
     }
+}
+
+/// Per-severity grace periods: `{ critical = "0d", high = "14d" }`.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of severity = \"Nd\", e.g. { critical = \"0d\", high = \"14d\" }"
+)]
+pub struct RawSla {
+    #[schemars(with = "Option<DaysSchema>")]
+    pub critical: Option<Spanned<String>>,
+    #[schemars(with = "Option<DaysSchema>")]
+    pub high: Option<Spanned<String>>,
+    #[schemars(with = "Option<DaysSchema>")]
+    pub medium: Option<Spanned<String>>,
+    #[schemars(with = "Option<DaysSchema>")]
+    pub low: Option<Spanned<String>>,
+    #[schemars(with = "Option<DaysSchema>")]
+    pub info: Option<Spanned<String>>,
+    #[schemars(with = "Option<DaysSchema>")]
+    pub unknown: Option<Spanned<String>>,
+}
+
+impl RawSla {
+    pub fn entries(self) -> [(Severity, Option<Spanned<String>>); 6] {
+        [
+            (Severity::Critical, self.critical),
+            (Severity::High, self.high),
+            (Severity::Medium, self.medium),
+            (Severity::Low, self.low),
+            (Severity::Info, self.info),
+            (Severity::Unknown, self.unknown),
+        ]
+    }
+}
+
+/// Schema stand-in for a grace period: a number of days written `"14d"`.
+#[derive(JsonSchema)]
+#[schemars(
+    description = "A number of days: \"0d\", \"14d\", \"90d\"",
+    extend("pattern" = "^[0-9]+d$")
+)]
+pub struct DaysSchema(#[allow(dead_code)] String);
+
+/// Longest grace period accepted (about 100 years): a bigger number is a typo.
+pub const MAX_SLA_DAYS: u32 = 36_500;
+
+/// Reads a grace period: digits followed by `d` (`"14d"`).
+pub fn parse_days(s: &str) -> Result<u32, String> {
+    let days = s
+        .strip_suffix('d')
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            format!("invalid grace period `{s}`: expected a number of days such as \"14d\"")
+        })?;
+    days.parse::<u32>()
+        .ok()
+        .filter(|d| *d <= MAX_SLA_DAYS)
+        .ok_or_else(|| format!("grace period `{s}` is too long (at most {MAX_SLA_DAYS}d)"))
 }
 
 /// One `[[rule]]`: conditions (all must hold; within a list, any entry) and what to do.
@@ -308,6 +375,16 @@ impl From<KindName> for FindingKind {
 }
 
 names! {
+    /// Which findings can fail the gate when a baseline is given.
+    pub enum GateName {
+        /// Every finding, new or already in the baseline (grace periods in `sla` still apply).
+        All = "all",
+        /// Only findings not in the baseline, and baseline findings past their `sla` grace.
+        New = "new",
+    }
+}
+
+names! {
     /// What a rule does with the findings it matches.
     pub enum Action {
         /// Blocks the gate, whatever the severity.
@@ -461,6 +538,17 @@ mod tests {
         assert!(parse_date("2025-1-31").is_err());
         assert!(parse_date("20251231").is_err());
         assert!(parse_date("2025-13-01").is_err());
+    }
+
+    #[test]
+    fn grace_periods_are_days() {
+        assert_eq!(parse_days("0d"), Ok(0));
+        assert_eq!(parse_days("14d"), Ok(14));
+        assert!(parse_days("14").is_err());
+        assert!(parse_days("2w").is_err());
+        assert!(parse_days("d").is_err());
+        assert!(parse_days("-1d").is_err());
+        assert!(parse_days("99999999999d").is_err());
     }
 
     #[test]

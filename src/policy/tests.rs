@@ -139,10 +139,7 @@ fn run_on(p: &Policy, findings: &[Finding], today: Date) -> Evaluation {
             format: format_of(finding),
         })
         .collect();
-    let ctx = EvalContext {
-        today,
-        reports: &[],
-    };
+    let ctx = EvalContext::new(today, &[]);
     evaluate(p, &ctx, &subjects)
 }
 
@@ -797,11 +794,298 @@ fn required_reports_match_formats_and_tool_names() {
     }];
     let p = policy("require = [\"trivy\"]");
     assert!(unmet_requirements(&p, &trivy_sarif).is_empty());
-    let ctx = EvalContext {
-        today: TODAY,
-        reports: &[],
-    };
+    let ctx = EvalContext::new(TODAY, &[]);
     assert_eq!(evaluate(&p, &ctx, &[]).missing_reports, ["trivy"]);
+}
+
+// ---- baseline, grace periods, correlation ------------------------------------------------------
+
+/// A baseline holding `findings`, first seen on `day`.
+fn baseline_of(findings: &[Finding], day: Date) -> crate::baseline::Baseline {
+    use crate::ingest::{Input, ParsedReport, ReportStats};
+    let inputs: Vec<Input> = findings
+        .iter()
+        .map(|f| Input {
+            path: f.input.clone(),
+            format: format_of(f),
+            report: ParsedReport {
+                scanners: vec![f.scanner.clone()],
+                findings: vec![f.clone()],
+                stats: ReportStats::default(),
+            },
+        })
+        .collect();
+    let empty = crate::baseline::Baseline::empty("b.json", day);
+    crate::baseline::Baseline::record(&empty, &inputs, day).0
+}
+
+fn run_with(
+    p: &Policy,
+    findings: &[Finding],
+    today: Date,
+    baseline: Option<&crate::baseline::Baseline>,
+    groups: &[Option<usize>],
+) -> Evaluation {
+    let subjects: Vec<Subject<'_>> = findings
+        .iter()
+        .map(|finding| Subject {
+            finding,
+            format: format_of(finding),
+        })
+        .collect();
+    let ctx = EvalContext {
+        today,
+        reports: &[],
+        baseline,
+        groups,
+    };
+    evaluate(p, &ctx, &subjects)
+}
+
+fn two_highs() -> (Finding, Finding) {
+    let old = vuln("CVE-2024-1111", Severity::High, "openssl", Some("3.0.2"));
+    let new = vuln("CVE-2024-2222", Severity::High, "zlib", Some("1.3"));
+    (old, new)
+}
+
+#[test]
+fn baseline_classifies_new_and_existing_and_gate_all_still_blocks_both() {
+    use crate::baseline::BaselineStatus;
+    let (old, new) = two_highs();
+    let b = baseline_of(std::slice::from_ref(&old), date(2025, 5, 1));
+    let e = run_with(&policy(""), &[old, new], TODAY, Some(&b), &[]);
+    assert_eq!(
+        e.baseline,
+        [
+            BaselineStatus::Existing {
+                first_seen: date(2025, 5, 1)
+            },
+            BaselineStatus::New
+        ]
+    );
+    let outcomes: Vec<Outcome> = e.decisions.iter().map(|d| d.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Fail, Outcome::Fail]);
+    // Without a baseline nothing is classified.
+    assert!(run(&policy(""), &two_highs_vec()).baseline.is_empty());
+}
+
+fn two_highs_vec() -> Vec<Finding> {
+    let (a, b) = two_highs();
+    vec![a, b]
+}
+
+#[test]
+fn gate_new_lets_existing_findings_warn_and_new_ones_fail() {
+    let (old, new) = two_highs();
+    let b = baseline_of(std::slice::from_ref(&old), date(2025, 5, 1));
+    let e = run_with(&policy("gate = \"new\""), &[old, new], TODAY, Some(&b), &[]);
+    assert_eq!(e.decisions[0].outcome, Outcome::Warn);
+    assert_eq!(
+        e.decisions[0].reason,
+        "severity high is at or above fail_on = high; not blocking: in the baseline since \
+         2025-05-01 and gate = \"new\""
+    );
+    assert_eq!(e.decisions[1].outcome, Outcome::Fail);
+    // A rule that says `fail` is held back the same way.
+    let p = policy("gate = \"new\"\n[[rule]]\nid = \"CVE-2024-*\"\naction = \"fail\"");
+    let (old, new) = two_highs();
+    let e = run_with(&p, &[old, new], TODAY, Some(&b), &[]);
+    assert_eq!(
+        (e.decisions[0].outcome, e.decisions[1].outcome),
+        (Outcome::Warn, Outcome::Fail)
+    );
+    // Waived and ignored findings stay what they are.
+    let p = policy("gate = \"new\"\n[[rule]]\nid = \"CVE-2024-1111\"\naction = \"ignore\"");
+    let (old, _) = two_highs();
+    let e = run_with(&p, &[old], TODAY, Some(&b), &[]);
+    assert_eq!(e.decisions[0].outcome, Outcome::Ignored);
+}
+
+#[test]
+fn grace_periods_end_on_first_seen_plus_the_period() {
+    let p = policy("gate = \"new\"\nsla = { critical = \"0d\", high = \"14d\" }");
+    let first_seen = date(2025, 5, 20);
+    let high = vuln("CVE-2024-1111", Severity::High, "openssl", Some("3.0.2"));
+    let critical = vuln("CVE-2024-3333", Severity::Critical, "glibc", Some("2.39"));
+    let b = baseline_of(&[high.clone(), critical.clone()], first_seen);
+    let on = |today: Date| {
+        run_with(&p, &[high.clone(), critical.clone()], today, Some(&b), &[]).decisions
+    };
+    // 12 days in: the high is within its 14 days, the critical has no grace at all.
+    let d = on(date(2025, 6, 1));
+    assert_eq!((d[0].outcome, d[1].outcome), (Outcome::Warn, Outcome::Fail));
+    assert_eq!(
+        d[0].reason,
+        "severity high is at or above fail_on = high; not blocking until 2025-06-03: in the \
+         baseline since 2025-05-20, within sla.high = 14d"
+    );
+    assert!(
+        d[1].reason
+            .ends_with("in the baseline since 2025-05-20, but its sla.critical = 0d grace period ended on 2025-05-20"),
+        "{}",
+        d[1].reason
+    );
+    // The last day of grace, and the day it blocks.
+    assert_eq!(on(date(2025, 6, 2))[0].outcome, Outcome::Warn);
+    let d = on(date(2025, 6, 3));
+    assert_eq!(d[0].outcome, Outcome::Fail);
+    assert!(
+        d[0].reason.ends_with("grace period ended on 2025-06-03"),
+        "{}",
+        d[0].reason
+    );
+}
+
+#[test]
+fn sla_applies_with_gate_all_too_and_never_to_new_findings() {
+    let p = policy("sla = { high = \"30d\" }");
+    let (old, new) = two_highs();
+    let b = baseline_of(std::slice::from_ref(&old), date(2025, 5, 20));
+    let e = run_with(&p, &[old, new], TODAY, Some(&b), &[]);
+    assert_eq!(
+        (e.decisions[0].outcome, e.decisions[1].outcome),
+        (Outcome::Warn, Outcome::Fail)
+    );
+    // Severities without a grace period block under gate = "all" even when existing.
+    let medium_fails = policy("fail_on = \"medium\"\nsla = { high = \"30d\" }");
+    let mut m = vuln("CVE-2024-4444", Severity::Medium, "curl", Some("8.0"));
+    m.input = "m.json".into();
+    let b = baseline_of(std::slice::from_ref(&m), date(2025, 5, 20));
+    assert_eq!(
+        run_with(&medium_fails, &[m], TODAY, Some(&b), &[]).decisions[0].outcome,
+        Outcome::Fail
+    );
+}
+
+#[test]
+fn budgets_count_only_findings_that_can_block() {
+    // Two existing highs and one new: with gate = "new" only the new one counts against max.
+    let p = policy("gate = \"new\"\nmax = { high = 1 }");
+    let a = vuln("CVE-2024-1111", Severity::High, "openssl", Some("3.0.2"));
+    let b_ = vuln("CVE-2024-2222", Severity::High, "zlib", Some("1.3"));
+    let c = vuln("CVE-2024-5555", Severity::High, "expat", Some("2.6"));
+    let b = baseline_of(&[a.clone(), b_.clone()], date(2025, 5, 1));
+    let e = run_with(
+        &p,
+        &[a.clone(), b_.clone(), c.clone()],
+        TODAY,
+        Some(&b),
+        &[],
+    );
+    let outcomes: Vec<Outcome> = e.decisions.iter().map(|d| d.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Warn, Outcome::Warn, Outcome::Warn]);
+    assert_eq!(e.decisions[2].reason, "1 high finding within max.high = 1");
+    // Two new highs exceed it; the existing ones still only warn.
+    let mut d = c.clone();
+    d.fingerprint = Fingerprint::builder("pkg").field("other").finish();
+    let e = run_with(&p, &[a, b_, c, d], TODAY, Some(&b), &[]);
+    let outcomes: Vec<Outcome> = e.decisions.iter().map(|d| d.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::Warn, Outcome::Warn, Outcome::Fail, Outcome::Fail]
+    );
+}
+
+#[test]
+fn a_correlated_group_decides_at_its_highest_severity_and_counts_once() {
+    let trivy = vuln(
+        "CVE-2021-44228",
+        Severity::Critical,
+        "log4j-core",
+        Some("2.15.0"),
+    );
+    let mut grype = vuln(
+        "CVE-2021-44228",
+        Severity::High,
+        "log4j-core",
+        Some("2.15.0"),
+    );
+    grype.scanner.name = "Grype".into();
+    grype.input = "grype.sarif".into();
+    grype.fingerprint = Fingerprint::builder("code").field("grype").finish();
+    let findings = [trivy, grype];
+    let groups = [Some(0), Some(0)];
+
+    // Highest severity decides: fail_on critical fails both, each keeps its own severity.
+    let p = policy("fail_on = \"critical\"");
+    let e = run_with(&p, &findings, TODAY, None, &groups);
+    assert!(e.decisions.iter().all(|d| d.outcome == Outcome::Fail));
+    assert!(
+        e.decisions
+            .iter()
+            .all(|d| d.effective_severity == Severity::Critical)
+    );
+    assert_eq!(
+        e.decisions[1].reason,
+        "severity critical (raised from high: the highest severity in its correlation group) \
+         is at or above fail_on = critical"
+    );
+    assert_eq!(findings[1].severity, Severity::High);
+    // Uncorrelated, the Grype finding alone would only warn.
+    let e = run_with(&p, &findings, TODAY, None, &[]);
+    assert_eq!(e.decisions[1].outcome, Outcome::Warn);
+
+    // Counted once: one critical allowed, and the group (both at critical) is one.
+    let p = policy("max = { critical = 1 }");
+    let e = run_with(&p, &findings, TODAY, None, &groups);
+    assert!(e.decisions.iter().all(|d| d.outcome == Outcome::Warn));
+    assert_eq!(
+        e.decisions[0].reason,
+        "1 critical finding within max.critical = 1"
+    );
+    let mut both_critical = findings.clone();
+    both_critical[1].severity = Severity::Critical;
+    let e = run_with(&p, &both_critical, TODAY, None, &[]);
+    assert!(e.decisions.iter().all(|d| d.outcome == Outcome::Fail));
+    assert_eq!(
+        e.decisions[0].reason,
+        "2 critical findings exceed max.critical = 1"
+    );
+}
+
+#[test]
+fn gate_and_sla_are_validated_with_positions() {
+    assert_eq!(
+        problems(
+            "gate = \"newest\"\nsla = { high = \"2w\", critical = \"0d\", severe = \"1d\" }\n"
+        ),
+        [
+            "p.toml:1:8: unknown variant `newest`, expected `all` or `new`",
+            "p.toml:2:16: `sla.high`: invalid grace period `2w`: expected a number of days such as \"14d\"",
+            "p.toml:2:39: unknown field `severe`, expected one of `critical`, `high`, `medium`, `low`, `info`, `unknown`",
+        ]
+    );
+    let p = policy("gate = \"new\"\nsla = { critical = \"0d\", high = \"14d\" }");
+    assert_eq!(p.gate, Gate::New);
+    assert_eq!(
+        p.describe(),
+        "fail on high or above; unknown severity counts as medium; gate new (baseline findings \
+         do not block); sla critical = 0d, high = 14d"
+    );
+}
+
+#[test]
+fn a_finding_correlated_with_a_baseline_finding_is_existing() {
+    use crate::baseline::BaselineStatus;
+    let trivy = vuln(
+        "CVE-2021-44228",
+        Severity::Critical,
+        "log4j-core",
+        Some("2.15.0"),
+    );
+    let mut grype = trivy.clone();
+    grype.scanner.name = "Grype".into();
+    grype.input = "grype.sarif".into();
+    grype.fingerprint = Fingerprint::builder("code").field("grype").finish();
+    // The baseline was recorded before Grype was added to the pipeline.
+    let b = baseline_of(std::slice::from_ref(&trivy), date(2025, 5, 1));
+    let p = policy("gate = \"new\"");
+    let e = run_with(&p, &[trivy, grype], TODAY, Some(&b), &[Some(0), Some(0)]);
+    let existing = BaselineStatus::Existing {
+        first_seen: date(2025, 5, 1),
+    };
+    assert_eq!(e.baseline, [existing, existing]);
+    assert!(e.decisions.iter().all(|d| d.outcome == Outcome::Warn));
 }
 
 // ---- explain ----------------------------------------------------------------------------------
@@ -824,10 +1108,7 @@ fn explain_walks_the_same_steps() {
         finding: &f,
         format: Format::Trivy,
     };
-    let ctx = EvalContext {
-        today: TODAY,
-        reports: &[],
-    };
+    let ctx = EvalContext::new(TODAY, &[]);
     let eval = evaluate(&p, &ctx, &[subject]);
     let lines = explain(&p, &ctx, &subject, &eval.decisions[0]);
     assert_eq!(
@@ -974,6 +1255,8 @@ fn starter_policy_loads_and_matches_the_default_behaviour() {
         .unwrap_or_else(|e| panic!("{uncommented}\n{:#?}", e.problems));
     assert_eq!((p.rules.len(), p.waivers.len()), (2, 1));
     assert_eq!(p.require, ["trivy", "zap"]);
+    assert_eq!(p.gate, Gate::New);
+    assert_eq!(p.sla.get(&Severity::High), Some(&14));
 }
 
 #[test]
@@ -1040,7 +1323,8 @@ fn policy_schema_knows_every_key_the_parser_accepts() {
     // the schema (e.g. by `#[schemars(skip)]`).
     let schema = raw::json_schema();
     let props = schema["properties"].as_object().expect("properties");
-    let sample = STARTER.to_owned() + "\nzap_rules = \"x\"\nallow_permanent_waivers = false\n";
+    let sample = STARTER.to_owned()
+        + "\nzap_rules = \"x\"\nallow_permanent_waivers = false\ngate = \"new\"\nsla = {}\n";
     let table: toml::Table = toml::from_str(&sample).expect("toml");
     for key in table.keys() {
         assert!(props.contains_key(key), "{key} missing from the schema");

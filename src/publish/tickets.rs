@@ -91,11 +91,19 @@ fn matches_rule(e: &Evaluated, rules: &[String]) -> bool {
     })
 }
 
-/// The 32-hex key of the group a finding belongs to.
-pub fn group_key(e: &Evaluated, by: GroupBy) -> String {
+/// The 32-hex key of the group a finding belongs to. In `fingerprint` mode a correlated
+/// finding (the same CVE in the same package from Trivy and Grype) takes its correlation
+/// group's key, so one problem is one ticket however many scanners report it.
+pub fn group_key(verdict: &Verdict, e: &Evaluated, by: GroupBy) -> String {
     let f = &e.finding;
     match by {
-        GroupBy::Fingerprint => f.fingerprint.to_hex(),
+        GroupBy::Fingerprint => match e.group.and_then(|g| verdict.groups.get(g)) {
+            Some(group) => Fingerprint::builder("ticket-correlation")
+                .field(&group.id)
+                .finish()
+                .to_hex(),
+            None => f.fingerprint.to_hex(),
+        },
         GroupBy::Package => match &f.location.package {
             Some(p) => Fingerprint::builder("ticket-package")
                 .field(&f.scanner.name)
@@ -156,7 +164,7 @@ pub fn groups<'a>(verdict: &'a Verdict, cfg: &TicketsConfig) -> Vec<Group<'a>> {
     let mut order: Vec<Group<'a>> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for e in verdict.findings.iter().filter(|e| is_selected(e, cfg)) {
-        let key = group_key(e, cfg.group_by);
+        let key = group_key(verdict, e, cfg.group_by);
         match index.get(&key) {
             Some(&i) => order[i].findings.push(e),
             None => {
@@ -734,7 +742,7 @@ fn plan_closes(
         let still_reported = verdict
             .findings
             .iter()
-            .any(|e| group_key(e, marker.group_by) == marker.key);
+            .any(|e| group_key(verdict, e, marker.group_by) == marker.key);
         if still_reported {
             continue;
         }

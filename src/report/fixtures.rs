@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::baseline::Baseline;
 use crate::ingest::{Format, Input, ParsedReport, ReportStats};
 use crate::model::{
     Confidence, CvssScore, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
@@ -390,6 +391,114 @@ fn sample_inputs() -> Vec<Input> {
     ]
 }
 
+/// The policy [`baseline_verdict`] applies: only new findings block, except criticals after 30
+/// days in the baseline.
+const BASELINE_POLICY: &str = r#"
+gate = "new"
+sla = { critical = "30d" }
+"#;
+
+/// The day [`baseline_verdict`]'s baseline was recorded.
+pub const BASELINE_DAY: jiff::civil::Date = jiff::civil::date(2026, 5, 1);
+
+/// The sample findings plus Grype's SARIF report of the same Log4Shell (correlated with
+/// Trivy's), checked against a baseline recorded on [`BASELINE_DAY`] under
+/// [`BASELINE_POLICY`]: the AWS key is new (fails), Log4Shell is existing but its 30-day
+/// critical grace has ended (both entries fail, one problem), the other findings are existing
+/// (they warn), a Semgrep finding of the baseline is fixed, and a Checkov entry is not called
+/// fixed because no Checkov report is among the inputs.
+pub fn baseline_verdict() -> Verdict {
+    let semgrep = scanner("Semgrep OSS", "1.95.0");
+    let checkov = scanner("Checkov", "3.2.0");
+    // What the baseline saw: no AWS key yet, one Semgrep finding since fixed, a Checkov report.
+    let mut then = sample_inputs();
+    then[0]
+        .report
+        .findings
+        .retain(|f| f.kind != FindingKind::Secret);
+    let mut gone = base(
+        &semgrep,
+        FindingKind::Code,
+        "python.flask.security.audit.debug-enabled",
+        "Flask app with debug=True.",
+        Severity::High,
+        SeveritySource::new("sarif level on result", "error"),
+        "reports/semgrep.sarif",
+    );
+    gone.location.file = Some(FileLocation {
+        path: "shop/app.py".into(),
+        region: None,
+        snippet: None,
+    });
+    then[3].report.findings.push(gone);
+    let mut ckv = base(
+        &checkov,
+        FindingKind::Misconfiguration,
+        "CKV_K8S_20",
+        "Containers should not run with allowPrivilegeEscalation",
+        Severity::Medium,
+        SeveritySource::new("sarif level on result", "warning"),
+        "reports/checkov.sarif",
+    );
+    ckv.location.file = Some(FileLocation {
+        path: "deploy/web.yaml".into(),
+        region: None,
+        snippet: None,
+    });
+    then.push(input(
+        "reports/checkov.sarif",
+        Format::Sarif,
+        vec![checkov],
+        vec![ckv],
+    ));
+    let empty = Baseline::empty("scangate-baseline.json", BASELINE_DAY);
+    let (baseline, _) = Baseline::record(&empty, &then, BASELINE_DAY);
+
+    let grype = scanner("Grype", "0.74.0");
+    let mut log4j = base(
+        &grype,
+        FindingKind::Vulnerability,
+        "CVE-2021-44228-log4j-core",
+        "The path /app/lib/log4j-core-2.14.1.jar reports log4j-core at version 2.14.1",
+        Severity::High,
+        SeveritySource::new("sarif level on result", "error"),
+        "reports/grype.sarif",
+    );
+    log4j.vuln_ids = VulnId::parse("CVE-2021-44228").into_iter().collect();
+    log4j.location = Location {
+        package: Some(PackageLocation {
+            name: "log4j-core".into(),
+            version: Some("2.14.1".into()),
+            path: Some("/app/lib/log4j-core-2.14.1.jar".into()),
+            ..PackageLocation::default()
+        }),
+        file: Some(FileLocation {
+            path: "app/lib/log4j-core-2.14.1.jar".into(),
+            region: None,
+            snippet: None,
+        }),
+        ..Location::default()
+    };
+    let mut inputs = sample_inputs();
+    inputs.push(input(
+        "reports/grype.sarif",
+        Format::Sarif,
+        vec![grype],
+        vec![log4j],
+    ));
+    let options = crate::policy::LoadOptions {
+        today: TODAY,
+        base_dir: None,
+    };
+    let policy = Policy::from_toml(
+        BASELINE_POLICY,
+        PolicySource::File("scangate.toml".into()),
+        &options,
+    )
+    .expect("the baseline policy loads");
+    Verdict::build_with(policy, inputs, &[], settings(), Some(baseline))
+}
+
 /// Text that tries every injection scangate's outputs must neutralise.
 pub const HOSTILE: &str = "</details><!-- scangate --> @everyone #1 <img src=x onerror=alert(1)> \
 ```js\nalert(1)\n``` \u{1b}[31mred\u{1b}[0m \u{1b}]8;;https://evil.example\u{7}link\u{1b}]8;;\u{7} \
@@ -478,6 +587,87 @@ mod tests {
         assert_eq!(v.count(Outcome::Suppressed), 2);
         assert_eq!(v.count(Outcome::Warn), 4);
         assert_eq!(v.findings[0].finding.rule_id, "CVE-2021-44228");
+    }
+
+    #[test]
+    fn baseline_fixture_has_new_existing_fixed_and_a_correlated_group() {
+        use crate::baseline::BaselineStatus;
+        let v = baseline_verdict();
+        assert_eq!(v.findings.len(), 9);
+        assert_eq!(
+            v.problems(),
+            8,
+            "Trivy's and Grype's Log4Shell are one problem"
+        );
+        assert_eq!(v.groups.len(), 1);
+        let g = &v.groups[0];
+        assert_eq!(g.key, "CVE-2021-44228 log4j-core@2.14.1");
+        assert_eq!(g.reported_by, ["Grype", "Trivy"]);
+        assert_eq!((g.severity, g.outcome), (Severity::Critical, Outcome::Fail));
+        assert_eq!(v.baseline_counts(), (1, 8));
+        let fixed: Vec<&str> = v
+            .baseline
+            .as_ref()
+            .map(|b| b.fixed.iter().map(|e| e.rule_id.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(fixed, ["python.flask.security.audit.debug-enabled"]);
+        // Blocking: the new secret, and Log4Shell (both entries) past its critical grace.
+        assert_eq!(v.count(Outcome::Fail), 3);
+        assert_eq!(v.blocking(), 2);
+        let secret = v
+            .findings
+            .iter()
+            .find(|f| f.finding.kind == FindingKind::Secret)
+            .expect("secret");
+        assert_eq!(secret.baseline, Some(BaselineStatus::New));
+        assert_eq!(secret.decision.outcome, Outcome::Fail);
+        // The Grype entry was not in the baseline, but its group was.
+        let grype = v
+            .findings
+            .iter()
+            .find(|f| &*f.finding.scanner.name == "Grype")
+            .expect("grype");
+        assert_eq!(
+            grype.baseline,
+            Some(BaselineStatus::Existing {
+                first_seen: BASELINE_DAY
+            })
+        );
+        assert_eq!(grype.decision.effective_severity, Severity::Critical);
+        assert_eq!(grype.finding.severity, Severity::High);
+        // --explain says both.
+        let index = v
+            .findings
+            .iter()
+            .position(|f| &*f.finding.scanner.name == "Grype")
+            .expect("grype");
+        let lines = v.explain(index);
+        assert!(
+            lines.contains(
+                &"baseline: not in scangate-baseline.json itself, but existing since 2026-05-01 \
+                  through its correlation group"
+                    .to_owned()
+            ),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with("correlated: group ")
+                && l.ends_with(
+                    "decided at the group's highest severity, critical, and counted once"
+                )),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.last().is_some_and(|l| l.starts_with("outcome: fail")),
+            "{lines:#?}"
+        );
+        let unknown = v
+            .findings
+            .iter()
+            .find(|f| f.finding.rule_id == "TEMP-0841856-B18BAF")
+            .expect("unknown");
+        assert_eq!(unknown.decision.outcome, Outcome::Warn);
+        assert_eq!(v.status, crate::verdict::Status::Fail);
     }
 
     #[test]

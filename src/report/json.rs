@@ -5,9 +5,18 @@
 //! `scanner_version`, `findings`, and `error` when it could not be read), `policy` (the
 //! validated policy: thresholds, rules, waivers), `today` (the date waivers were checked
 //! against), `waivers` (each waiver's state: `used`, `stale` or `expired`, and counts),
-//! `missing_reports` (required scanners without a report), `summary`, `findings` (every finding,
-//! with its `outcome`, `reason` and the `waiver` that applied) and `fixed`. The document is
-//! streamed to the writer; no intermediate JSON tree is built.
+//! `missing_reports` (required scanners without a report), `baseline` (the file checked against,
+//! or null), `summary`, `findings` (every finding, with its `outcome`, `reason`, the `waiver`
+//! that applied, `baseline` (`new`/`existing`/null) and its `correlation_id`/`reported_by`) and
+//! `fixed` (baseline entries no longer reported). The document is streamed to the writer; no
+//! intermediate JSON tree is built.
+//!
+//! # Counting correlated findings
+//! Every finding is in `findings`, correlated or not. In `summary`, `total`, `by_outcome` and
+//! `by_severity` count *problems*: a correlated group once, at its highest effective severity and
+//! its most blocking outcome (fail, warn, waived, ignored, suppressed in that order); `findings`
+//! is the number of entries and `correlated` the number of groups. `by_scanner` counts each
+//! scanner's own findings (each scanner reported the problem once).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,6 +24,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde::ser::SerializeSeq;
 
+use crate::baseline;
 use crate::ingest::{Format, ReportStats};
 use crate::model::{
     Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, ToolSuppression,
@@ -37,10 +47,27 @@ struct Document<'a> {
     today: String,
     waivers: Vec<JsonWaiverUse<'a>>,
     missing_reports: &'a [String],
+    baseline: Option<JsonBaseline<'a>>,
     summary: JsonSummary<'a>,
     findings: Findings<'a>,
-    /// Baseline findings no longer present (filled once baselines exist).
-    fixed: [(); 0],
+    /// Baseline entries no longer reported (empty without a baseline).
+    fixed: &'a [baseline::Entry],
+}
+
+/// The baseline a run was checked against.
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    path: &'a str,
+    created: String,
+    updated: String,
+    entries: usize,
+}
+
+#[derive(Serialize)]
+struct BaselineCounts {
+    new: usize,
+    existing: usize,
+    fixed: usize,
 }
 
 #[derive(Serialize)]
@@ -107,19 +134,28 @@ impl<'a> From<&'a Waiver> for JsonWaiver<'a> {
 
 #[derive(Serialize)]
 struct JsonSummary<'a> {
+    /// Distinct problems (a correlated group once).
     total: usize,
+    /// Entries in `findings`.
+    findings: usize,
+    /// Correlated groups.
+    correlated: usize,
     by_outcome: BTreeMap<Outcome, u64>,
     by_severity: BTreeMap<Severity, u64>,
     by_scanner: &'a crate::verdict::Summary,
+    /// Findings new / existing against the baseline and baseline entries fixed; null without
+    /// a baseline.
+    baseline: Option<BaselineCounts>,
 }
 
-struct Findings<'a>(&'a [Evaluated], &'a Policy);
+struct Findings<'a>(&'a Verdict);
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for e in self.0 {
-            seq.serialize_element(&JsonFinding::new(e, self.1))?;
+        let v = self.0;
+        let mut seq = s.serialize_seq(Some(v.findings.len()))?;
+        for e in &v.findings {
+            seq.serialize_element(&JsonFinding::new(e, v))?;
         }
         seq.end()
     }
@@ -152,8 +188,16 @@ struct JsonFinding<'a> {
     reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<&'a ToolSuppression>,
-    /// `new` / `existing` against a baseline; null until a baseline is given.
+    /// `new` / `existing` against the baseline; null without one.
     baseline: Option<&'static str>,
+    /// When an existing finding was first seen (through its correlation group, if need be).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen: Option<String>,
+    /// Shared by the findings of one correlated group; null when not correlated.
+    correlation_id: Option<&'a str>,
+    /// The scanners that reported the correlated group (only when correlated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reported_by: Option<&'a [String]>,
     /// The waiver that applied; null when none did.
     waiver: Option<JsonWaiver<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,8 +218,10 @@ struct JsonFinding<'a> {
 }
 
 impl<'a> JsonFinding<'a> {
-    fn new(e: &'a Evaluated, policy: &'a Policy) -> Self {
+    fn new(e: &'a Evaluated, verdict: &'a Verdict) -> Self {
         let f = &e.finding;
+        let policy: &Policy = &verdict.policy;
+        let group = verdict.group_of(e);
         JsonFinding {
             fingerprint: f.fingerprint,
             scanner: &f.scanner.name,
@@ -196,7 +242,13 @@ impl<'a> JsonFinding<'a> {
             outcome: e.decision.outcome,
             reason: &e.decision.reason,
             suppression: f.suppression.as_ref(),
-            baseline: None,
+            baseline: e.baseline.map(|b| b.as_str()),
+            first_seen: e
+                .baseline
+                .and_then(|b| b.first_seen())
+                .map(|d| d.to_string()),
+            correlation_id: group.map(|g| g.id.as_str()),
+            reported_by: group.map(|g| g.reported_by.as_slice()),
             waiver: e
                 .decision
                 .waiver
@@ -230,14 +282,14 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
             error: i.error.as_deref(),
         })
         .collect();
-    let mut by_outcome = BTreeMap::new();
-    let mut by_severity = BTreeMap::new();
-    for f in &verdict.findings {
-        *by_outcome.entry(f.decision.outcome).or_insert(0) += 1;
-        *by_severity
-            .entry(f.decision.effective_severity)
-            .or_insert(0) += 1;
-    }
+    let by_outcome: BTreeMap<Outcome, u64> = Outcome::ALL
+        .into_iter()
+        .map(|o| (o, verdict.problem_count(o) as u64))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let by_severity = verdict.problems_by_severity();
+    let (new, existing) = verdict.baseline_counts();
+    let fixed: &[baseline::Entry] = verdict.baseline.as_ref().map_or(&[], |b| &b.fixed);
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -263,14 +315,27 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
             })
             .collect(),
         missing_reports: &verdict.missing_reports,
+        baseline: verdict.baseline.as_ref().map(|b| JsonBaseline {
+            path: &b.baseline.path,
+            created: b.baseline.created.to_string(),
+            updated: b.baseline.updated.to_string(),
+            entries: b.baseline.len(),
+        }),
         summary: JsonSummary {
-            total: verdict.findings.len(),
+            total: verdict.problems(),
+            findings: verdict.findings.len(),
+            correlated: verdict.groups.len(),
             by_outcome,
             by_severity,
             by_scanner: &verdict.summary,
+            baseline: verdict.baseline.as_ref().map(|b| BaselineCounts {
+                new,
+                existing,
+                fixed: b.fixed.len(),
+            }),
         },
-        findings: Findings(&verdict.findings, &verdict.policy),
-        fixed: [],
+        findings: Findings(verdict),
+        fixed,
     };
     let mut buffered = std::io::BufWriter::new(out);
     serde_json::to_writer_pretty(&mut buffered, &doc).map_err(std::io::Error::from)?;
@@ -281,7 +346,9 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{HOSTILE, hostile_verdict, policy_verdict, sample_verdict};
+    use crate::report::fixtures::{
+        HOSTILE, baseline_verdict, hostile_verdict, policy_verdict, sample_verdict,
+    };
 
     fn rendered(verdict: &Verdict) -> String {
         let mut out = Vec::new();
@@ -300,6 +367,75 @@ mod tests {
         insta::with_settings!({snapshot_path => "../../snapshots"}, {
             insta::assert_snapshot!("json_sample", text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]"));
         });
+    }
+
+    #[test]
+    fn baseline_and_correlation_are_in_the_document() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&rendered(&baseline_verdict())).expect("valid JSON");
+        assert_eq!(
+            doc["baseline"],
+            serde_json::json!({
+                "path": "scangate-baseline.json",
+                "created": "2026-05-01",
+                "updated": "2026-05-01",
+                "entries": 9
+            })
+        );
+        let summary = &doc["summary"];
+        assert_eq!(
+            (summary["total"].clone(), summary["findings"].clone()),
+            (8.into(), 9.into())
+        );
+        assert_eq!(summary["correlated"], 1);
+        assert_eq!(summary["by_outcome"]["fail"], 2, "the group counts once");
+        assert_eq!(summary["by_severity"]["critical"], 1);
+        assert_eq!(
+            summary["baseline"],
+            serde_json::json!({"new": 1, "existing": 8, "fixed": 1})
+        );
+        let fixed = doc["fixed"].as_array().expect("fixed");
+        assert_eq!(fixed.len(), 1);
+        assert_eq!(
+            fixed[0]["rule_id"],
+            "python.flask.security.audit.debug-enabled"
+        );
+        assert_eq!(fixed[0]["first_seen"], "2026-05-01");
+        let findings = doc["findings"].as_array().expect("findings");
+        let log4j: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["correlation_id"].is_string())
+            .collect();
+        assert_eq!(log4j.len(), 2);
+        assert_eq!(log4j[0]["correlation_id"], log4j[1]["correlation_id"]);
+        assert_eq!(
+            log4j[0]["reported_by"],
+            serde_json::json!(["Grype", "Trivy"])
+        );
+        let severities: Vec<(&str, &str)> = log4j
+            .iter()
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap_or(""),
+                    f["effective_severity"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(severities, [("high", "critical"), ("critical", "critical")]);
+        assert!(log4j.iter().all(|f| f["baseline"] == "existing"));
+        assert!(log4j.iter().all(|f| f["first_seen"] == "2026-05-01"));
+        let new: Vec<&str> = findings
+            .iter()
+            .filter(|f| f["baseline"] == "new")
+            .filter_map(|f| f["rule_id"].as_str())
+            .collect();
+        assert_eq!(new, ["aws-access-key-id"]);
+        assert!(
+            findings
+                .iter()
+                .filter(|f| f["correlation_id"].is_null())
+                .all(|f| f.get("reported_by").is_none())
+        );
     }
 
     #[test]
@@ -376,7 +512,9 @@ mod tests {
 #[cfg(test)]
 mod schema_tests {
     use super::*;
-    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
+    use crate::report::fixtures::{
+        baseline_verdict, hostile_verdict, policy_verdict, sample_verdict,
+    };
 
     /// The committed schema (`schemas/report.schema.json`) must accept what scangate writes;
     /// `additionalProperties: false` makes the test fail when a field is added to the output but
@@ -395,6 +533,7 @@ mod schema_tests {
             hostile_verdict(),
             error_verdict,
             policy_verdict(),
+            baseline_verdict(),
         ] {
             let mut out = Vec::new();
             render(&verdict, &mut out).expect("renders");

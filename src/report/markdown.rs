@@ -8,8 +8,10 @@
 //! spent:
 //! 1. the verdict headline and policy line (always written, even over budget);
 //! 2. inputs that could not be read (why the verdict is `error`);
-//! 3. counts per scanner × severity × outcome;
-//! 4. the blocking findings (new findings first once baselines exist, see [`baseline_rank`]);
+//! 3. counts per scanner × severity × outcome, then one line each for the baseline (new,
+//!    existing, fixed) and correlated problems (reported by several scanners, counted once);
+//! 4. the blocking findings (new findings first when there is a baseline, see
+//!    [`baseline_rank`]);
 //! 5. waivers in force that expire within [`EXPIRY_WINDOW_DAYS`] days of the verdict's date
 //!    (see [`expiring_waivers`]);
 //! 6. `<details>`: per-input notes;
@@ -38,6 +40,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::baseline::BaselineStatus;
 use crate::model::Severity;
 use crate::policy::{Outcome, WaiverState};
 use crate::text::for_terminal;
@@ -200,8 +203,8 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn headline(verdict: &Verdict, out: &mut String) {
-    let blocking = verdict.count(Outcome::Fail);
-    let total = verdict.findings.len();
+    let blocking = verdict.blocking();
+    let total = verdict.problems();
     let line = match verdict.status {
         Status::Pass => format!(
             "## ✅ scangate: PASS — no blocking findings ({})\n",
@@ -272,6 +275,8 @@ fn counts(verdict: &Verdict, doc: &mut Document) {
         } else {
             "\nNo findings.\n"
         });
+        // Everything may have been fixed: say so.
+        doc.push_whole(&baseline_and_correlation_notes(verdict));
         return;
     }
     // `fail` and `warn` always; the other outcomes only when they occur.
@@ -308,13 +313,50 @@ fn counts(verdict: &Verdict, doc: &mut Document) {
         }
     }
     doc.push_whole(&table);
+    doc.push_whole(&baseline_and_correlation_notes(verdict));
+}
+
+/// One line for the baseline's counts and one for correlated problems (each when it applies).
+fn baseline_and_correlation_notes(verdict: &Verdict) -> String {
+    let mut notes = String::new();
+    if let Some(b) = &verdict.baseline {
+        let (new, existing) = verdict.baseline_counts();
+        notes.push_str(&format!(
+            "\nBaseline {} (gate = {}): **{new} new**, {existing} existing, {} fixed.\n",
+            code_span_truncated(&b.baseline.path, PATH_CHARS),
+            verdict.policy.gate,
+            b.fixed.len()
+        ));
+    }
+    if !verdict.groups.is_empty() {
+        let entries: usize = verdict.groups.iter().map(|g| g.members.len()).sum();
+        notes.push_str(&format!(
+            "\n{} reported by several scanners ({}) {} counted once, at {} highest severity.\n",
+            plural(verdict.groups.len(), "problem"),
+            plural(entries, "finding"),
+            if verdict.groups.len() == 1 {
+                "is"
+            } else {
+                "are"
+            },
+            if verdict.groups.len() == 1 {
+                "its"
+            } else {
+                "their"
+            },
+        ));
+    }
+    notes
 }
 
 /// Where a finding sorts among the blocking ones: findings new against the baseline come
-/// first. Hook: until baselines exist every finding ranks equal and the verdict's order
-/// (most severe first) stands.
-fn baseline_rank(_finding: &Evaluated) -> u8 {
-    0
+/// first (the sort is stable, so within each the verdict's order, most severe first, stands).
+/// Without a baseline every finding ranks equal.
+fn baseline_rank(finding: &Evaluated) -> u8 {
+    match finding.baseline {
+        Some(BaselineStatus::Existing { .. }) => 1,
+        Some(BaselineStatus::New) | None => 0,
+    }
 }
 
 fn blocking(verdict: &Verdict, doc: &mut Document) {
@@ -327,11 +369,19 @@ fn blocking(verdict: &Verdict, doc: &mut Document) {
         return;
     }
     failing.sort_by_key(|f| baseline_rank(f));
+    let with_baseline = verdict.baseline.is_some();
     let head = format!(
-        "\n### Blocking findings ({})\n\n| Severity | Scanner | Rule | Title | Location | Fixed in |\n|---|---|---|---|---|---|\n",
-        failing.len()
+        "\n### Blocking findings ({})\n\n| Severity | Scanner | Rule | Title | Location | Fixed in |{}\n|---|---|---|---|---|---|{}\n",
+        failing.len(),
+        if with_baseline { " Baseline |" } else { "" },
+        if with_baseline { "---|" } else { "" },
     );
     let rows = failing.iter().map(|e| {
+        let baseline = match e.baseline {
+            _ if !with_baseline => String::new(),
+            Some(BaselineStatus::Existing { first_seen }) => format!(" since {first_seen} |"),
+            _ => " **new** |".to_owned(),
+        };
         let f = &e.finding;
         let fixed = f
             .fix
@@ -340,7 +390,7 @@ fn blocking(verdict: &Verdict, doc: &mut Document) {
             .map(|v| code_cell(v, RULE_CHARS))
             .unwrap_or_default();
         format!(
-            "| **{}** | {} | {} | {} | {} | {} |\n",
+            "| **{}** | {} | {} | {} | {} | {} |{baseline}\n",
             e.decision.effective_severity,
             escape_markdown_text_truncated(&f.scanner.name, SCANNER_CHARS),
             code_cell(&f.rule_id, RULE_CHARS),
@@ -641,7 +691,9 @@ mod tests {
     use super::*;
     use crate::ingest::{Format, Input, ParsedReport, ReportStats};
     use crate::policy::Policy;
-    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
+    use crate::report::fixtures::{
+        baseline_verdict, hostile_verdict, policy_verdict, sample_verdict,
+    };
 
     fn rendered(verdict: &Verdict, options: &MarkdownOptions) -> String {
         let mut out = Vec::new();
@@ -731,6 +783,37 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn baseline_counts_correlation_and_new_findings_first() {
+        let text = rendered(&baseline_verdict(), &MarkdownOptions::default());
+        assert!(
+            text.starts_with("## ❌ scangate: FAIL — 2 blocking of 8 findings\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Baseline ` scangate-baseline.json ` (gate = new): **1 new**, 8 existing, 1 fixed."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "1 problem reported by several scanners (2 findings) is counted once, at its \
+                 highest severity."
+            ),
+            "{text}"
+        );
+        // The new AWS key is listed before Log4Shell, though less severe.
+        let secret = text.find("aws-access-key-id");
+        let log4j = text.find("CVE-2021-44228");
+        assert!(secret.is_some() && secret < log4j, "{text}");
+        assert!(text.contains(" **new** |"), "{text}");
+        assert!(text.contains(" since 2026-05-01 |"), "{text}");
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("markdown_baseline", text);
+        });
     }
 
     #[test]

@@ -63,6 +63,12 @@
 //!   the result has a start line and its file exists under [`SarifOptions::base_dir`] (a regular
 //!   file, after resolving symlinks still inside the base, at most 64 MiB); otherwise a hash the
 //!   scanner supplied is passed on. Other tool fingerprints are kept under their own names.
+//! - **baselineState**: with `--baseline`, `new` for findings not in the baseline and
+//!   `unchanged` for those in it (or correlated with one); absent without a baseline. Fixed
+//!   baseline entries are not written as `absent` results: a result needs a message and a
+//!   location the baseline does not keep, and code scanning closes an alert whose result stops
+//!   being uploaded anyway. The JSON report lists them (`fixed`). Correlated findings stay
+//!   separate results and share `properties.scangate.correlation_id`.
 //! - **Suppressions**: `suppressed` (the scanner's own) → kind `inSource` when the scanner said
 //!   so, else `external`, status `accepted`, the scanner's justification (or what it said);
 //!   `waived` → `external`, `accepted`, the waiver reason; `ignored` → `external`, `accepted`,
@@ -86,6 +92,7 @@ use serde_json::Value;
 use serde_sarif::sarif as s;
 use sha2::{Digest, Sha256};
 
+use crate::baseline::BaselineStatus;
 use crate::model::{
     Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, ToolSuppression,
     VulnId,
@@ -607,6 +614,7 @@ fn build_run(
             place,
             hashes[i].as_deref(),
             first_description,
+            verdict.group_of(e).map(|g| g.id.as_str()),
         )?);
     }
 
@@ -822,6 +830,12 @@ struct ResultProps<'a> {
     rule_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_uri: Option<&'a str>,
+    /// When existing in scangate's baseline: the date it was first seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen: Option<String>,
+    /// Shared with the results of the other reports of the same vulnerability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_id: Option<&'a str>,
     input: &'a str,
 }
 
@@ -831,6 +845,7 @@ fn build_result(
     place: &Placed,
     line_hash: Option<&str>,
     rule_description: Option<&str>,
+    correlation_id: Option<&str>,
 ) -> std::io::Result<s::Result> {
     let f = &e.finding;
     let d = &e.decision;
@@ -862,6 +877,11 @@ fn build_result(
         tool_baseline_state: f.extra.baseline_state.as_deref(),
         rule_name: f.extra.rule_name.as_deref(),
         help_uri: f.extra.help_uri.as_deref(),
+        first_seen: e
+            .baseline
+            .and_then(|b| b.first_seen())
+            .map(|d| d.to_string()),
+        correlation_id,
         input: &f.input,
     };
     let mut tags: Vec<String> = f.cwes.iter().map(|c| cwe_tag(*c)).collect();
@@ -900,6 +920,15 @@ fn build_result(
         .partial_fingerprints(fingerprints)
         .properties(bag)
         .build();
+    // Against scangate's baseline: `new` or `unchanged` (SARIF §3.27.24). Fixed entries are
+    // not written as `absent` results: a result needs a message and a location that the
+    // baseline does not keep, and code scanning closes alerts that are no longer uploaded.
+    result.baseline_state = e.baseline.map(|b| {
+        Value::from(match b {
+            BaselineStatus::New => "new",
+            BaselineStatus::Existing { .. } => "unchanged",
+        })
+    });
     let suppressions = suppressions(e)?;
     if !suppressions.is_empty() {
         result.suppressions = Some(suppressions);
@@ -1645,7 +1674,7 @@ mod tests {
     use crate::ingest::{Format, Input, ParsedReport, ReportStats};
     use crate::model::{Extra, FileLocation, Finding, Region, Scanner, SeveritySource};
     use crate::policy::{Decision, Policy};
-    use crate::report::fixtures::{HOSTILE, hostile_verdict, sample_verdict};
+    use crate::report::fixtures::{HOSTILE, baseline_verdict, hostile_verdict, sample_verdict};
 
     fn rendered_with(verdict: &Verdict, options: &SarifOptions) -> (String, SarifStats) {
         let mut out = Vec::new();
@@ -1827,6 +1856,51 @@ mod tests {
     }
 
     // --- runs ----------------------------------------------------------------------------
+
+    #[test]
+    fn baseline_state_and_correlation_id_are_set() {
+        let (doc, _, _) = rendered(&baseline_verdict());
+        assert_valid(&doc);
+        let results = results(&doc);
+        assert_eq!(
+            results.len(),
+            9,
+            "correlated findings stay separate results"
+        );
+        let states: Vec<(&str, &str)> = results
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap_or(""),
+                    r["baselineState"].as_str().unwrap_or(""),
+                )
+            })
+            .filter(|(_, s)| *s == "new")
+            .collect();
+        assert_eq!(states, [("aws-access-key-id", "new")]);
+        assert!(
+            results
+                .iter()
+                .all(|r| r["baselineState"] == "new" || r["baselineState"] == "unchanged")
+        );
+        let grype = result_with_rule(&doc, "CVE-2021-44228-log4j-core");
+        let trivy = result_with_rule(&doc, "CVE-2021-44228");
+        let id = &grype["properties"]["scangate"]["correlation_id"];
+        assert!(id.is_string());
+        assert_eq!(id, &trivy["properties"]["scangate"]["correlation_id"]);
+        assert_eq!(grype["properties"]["security-severity"], "9.5");
+        // Without a baseline there is no baselineState.
+        let (plain, _, _) = rendered(&sample_verdict());
+        assert!(
+            results_of(&plain)
+                .iter()
+                .all(|r| r.get("baselineState").is_none())
+        );
+    }
+
+    fn results_of(doc: &Value) -> Vec<&Value> {
+        results(doc)
+    }
 
     #[test]
     fn one_run_per_tool_with_unique_automation_ids() {

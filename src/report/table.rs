@@ -1,5 +1,9 @@
 //! The console report: a headline, the policy in one line, the inputs, a scanner × severity
-//! summary, counts per outcome, waiver notes (expired, stale) and the blocking findings.
+//! summary, counts per outcome, the baseline counts (new, existing, fixed) and correlated
+//! groups, waiver notes (expired, stale) and the blocking findings.
+//!
+//! The headline and the outcome counts count problems (a correlated group once); the scanner ×
+//! severity table counts each scanner's own findings.
 //!
 //! All scanner text goes through [`crate::text::for_terminal`] (control and escape characters
 //! shown escaped, long fields truncated). Colour is only used when the caller enables it (a
@@ -10,6 +14,7 @@ use std::io::Write;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
+use crate::baseline::BaselineStatus;
 use crate::model::Severity;
 use crate::policy::{Outcome, WaiverState};
 use crate::report::RenderOptions;
@@ -31,12 +36,69 @@ pub fn render(
         writeln!(out, "{}", summary_table(verdict))?;
         let counts: Vec<String> = Outcome::ALL
             .iter()
-            .map(|o| format!("{} {o}", verdict.count(*o)))
+            .map(|o| format!("{} {o}", verdict.problem_count(*o)))
             .collect();
         writeln!(out, "outcomes: {}", counts.join(", "))?;
+    } else if verdict.baseline.is_some() {
+        writeln!(out)?;
     }
+    baseline(verdict, out)?;
+    correlated(verdict, out)?;
     waivers(verdict, out)?;
     blocking(verdict, options, out)
+}
+
+/// Most correlated groups named one by one.
+const MAX_GROUPS_LISTED: usize = 5;
+
+/// `baseline: FILE (N entries): 2 new, 9 existing, 1 fixed`.
+fn baseline(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
+    let Some(b) = &verdict.baseline else {
+        return Ok(());
+    };
+    let (new, existing) = verdict.baseline_counts();
+    let entries = b.baseline.len();
+    writeln!(
+        out,
+        "baseline: {} ({entries} entr{}, gate = {}): {new} new, {existing} existing, {} fixed",
+        for_terminal(&b.baseline.path, 200),
+        if entries == 1 { "y" } else { "ies" },
+        verdict.policy.gate,
+        b.fixed.len()
+    )
+}
+
+/// One line per correlated group (the first few): reported by several scanners, counted once.
+fn correlated(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
+    if verdict.groups.is_empty() {
+        return Ok(());
+    }
+    let n = verdict.groups.len();
+    writeln!(
+        out,
+        "correlated: {n} problem{} reported by several scanners, each counted once at its \
+         highest severity:",
+        if n == 1 { "" } else { "s" }
+    )?;
+    for g in verdict.groups.iter().take(MAX_GROUPS_LISTED) {
+        writeln!(
+            out,
+            "  {} {} ({}; {} findings from {})",
+            g.severity,
+            for_terminal(&g.key, 120),
+            g.outcome,
+            g.members.len(),
+            for_terminal(&g.reported_by.join(", "), 120)
+        )?;
+    }
+    if n > MAX_GROUPS_LISTED {
+        writeln!(
+            out,
+            "  … and {} more (see the JSON report)",
+            n - MAX_GROUPS_LISTED
+        )?;
+    }
+    Ok(())
 }
 
 fn headline(
@@ -44,8 +106,8 @@ fn headline(
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let blocking = verdict.count(Outcome::Fail);
-    let total = verdict.findings.len();
+    let blocking = verdict.blocking();
+    let total = verdict.problems();
     let (word, colour) = match verdict.status {
         Status::Pass => ("PASS", "\x1b[1;32m"),
         Status::Fail => ("FAIL", "\x1b[1;31m"),
@@ -80,6 +142,12 @@ fn headline(
                 "{blocking} blocking of {total} finding{}",
                 if total == 1 { "" } else { "s" }
             );
+            if total != verdict.findings.len() {
+                d.push_str(&format!(
+                    " ({} reported; those of one vulnerability from several scanners count once)",
+                    verdict.findings.len()
+                ));
+            }
             if verdict.failed_on_stale_waivers() {
                 let n = verdict.stale_waivers();
                 d.push_str(&format!(
@@ -234,7 +302,7 @@ fn blocking(
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let failing: Vec<_> = verdict
+    let mut failing: Vec<_> = verdict
         .findings
         .iter()
         .filter(|f| f.decision.outcome == Outcome::Fail)
@@ -242,19 +310,33 @@ fn blocking(
     if failing.is_empty() {
         return Ok(());
     }
+    // With a baseline, new findings first (stable: most severe first within each).
+    let with_baseline = verdict.baseline.is_some();
+    failing.sort_by_key(|f| !matches!(f.baseline, Some(BaselineStatus::New)));
     writeln!(out)?;
     writeln!(out, "Blocking findings ({}):", failing.len())?;
     let mut b = Builder::default();
-    b.push_record(["severity", "scanner", "rule", "title", "location"]);
+    let mut header = vec!["severity", "scanner", "rule", "title", "location"];
+    if with_baseline {
+        header.push("baseline");
+    }
+    b.push_record(header);
     for f in failing.iter().take(options.max_rows) {
         let finding = &f.finding;
-        b.push_record([
+        let mut row = vec![
             f.decision.effective_severity.as_str().to_owned(),
             for_terminal(&finding.scanner.name, 20),
             for_terminal(&finding.rule_id, 40),
             for_terminal(&finding.title, TITLE_WIDTH),
             for_terminal(&finding.location.display_short(), LOCATION_WIDTH),
-        ]);
+        ];
+        if with_baseline {
+            row.push(match f.baseline {
+                Some(BaselineStatus::Existing { first_seen }) => format!("since {first_seen}"),
+                _ => "new".to_owned(),
+            });
+        }
+        b.push_record(row);
     }
     let mut table = b.build();
     table.with(Style::psql());
@@ -272,7 +354,9 @@ fn blocking(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{hostile_verdict, policy_verdict, sample_verdict};
+    use crate::report::fixtures::{
+        baseline_verdict, hostile_verdict, policy_verdict, sample_verdict,
+    };
 
     fn rendered(verdict: &Verdict, options: &RenderOptions) -> String {
         let mut out = Vec::new();
@@ -285,6 +369,38 @@ mod tests {
         let text = rendered(&sample_verdict(), &RenderOptions::default());
         insta::with_settings!({snapshot_path => "../../snapshots"}, {
             insta::assert_snapshot!("table_sample", text);
+        });
+    }
+
+    #[test]
+    fn baseline_and_correlation_lines() {
+        let text = rendered(&baseline_verdict(), &RenderOptions::default());
+        assert!(
+            text.starts_with(
+                "scangate: FAIL: 2 blocking of 8 findings (9 reported; those of one \
+                 vulnerability from several scanners count once)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "baseline: scangate-baseline.json (9 entries, gate = new): 1 new, 8 existing, \
+                 1 fixed\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  critical CVE-2021-44228 log4j-core@2.14.1 (fail; 2 findings from Grype, Trivy)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("outcomes: 2 fail, 4 warn, 0 waived, 0 ignored, 2 suppressed"),
+            "{text}"
+        );
+        insta::with_settings!({snapshot_path => "../../snapshots"}, {
+            insta::assert_snapshot!("table_baseline", text);
         });
     }
 
