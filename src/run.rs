@@ -486,11 +486,19 @@ fn write_output(
 }
 
 /// Writes through a temporary file in the same directory and renames it into place, so a
-/// reader never sees a half-written report.
+/// reader never sees a half-written report. A path that is (or links to) a device, FIFO or
+/// socket — `/dev/null`, `/dev/stdout`, a pipe another process reads — is written in place:
+/// renaming over it would replace it with a regular file (as root, `/dev/null` itself).
 fn write_file<T>(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut out = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+        let rendered = render(&mut out)?;
+        out.flush()?;
+        return Ok(rendered);
+    }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }

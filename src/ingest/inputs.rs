@@ -3,7 +3,9 @@
 //! An input is a file, a directory (every `*.json`, `*.sarif`, `*.xml` directly inside it), or
 //! a glob. An existing path is always taken literally, even if it contains `[` or `*`. A
 //! directory with no reports, a glob that matches nothing, or a missing file is an error:
-//! a gate must never pass because its input went missing.
+//! a gate must never pass because its input went missing. Directories and globs skip
+//! subdirectories only: a report-named FIFO, device or dangling symlink is an input, which
+//! reading then refuses (never opened, so never a hang).
 
 use std::path::{Path, PathBuf};
 
@@ -127,7 +129,9 @@ fn list_reports(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| REPORT_EXTENSIONS.iter().any(|r| r.eq_ignore_ascii_case(e)));
-        if is_report && path.is_file() {
+        // Not `is_file()`: a report-named FIFO, device or dangling link must not vanish from
+        // the run (a missing report would pass the gate); read_input refuses it by name.
+        if is_report && !path.is_dir() {
             found.push(path);
         }
     }
@@ -140,7 +144,9 @@ fn glob_files(pattern: &str) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
     for entry in paths {
         let path = entry.map_err(|e| format!("cannot read a match of the glob: {e}"))?;
-        if path.is_file() {
+        // As for directories: only directories are skipped, so a matched FIFO or dangling link
+        // is reported instead of silently dropped.
+        if !path.is_dir() {
             found.push(path);
         }
     }

@@ -55,6 +55,64 @@ pub(crate) fn json_path(path: &serde_path_to_error::Path) -> String {
     out
 }
 
+/// The duplicate-key rule shared by the JSON parsers (issue 8; README "Hardening"). A key that
+/// decides whether an entry is a finding, its severity, its suppression or status, or the id
+/// rules and waivers match on may appear only once in an object: JSON readers disagree on
+/// which copy of a repeated key counts (Go and Python keep the last, others the first), so a
+/// report whose copies differ could show a reviewer one severity and the gate another. Such a
+/// document is refused, with the line and column of the repeat. Other keys keep their last
+/// value.
+///
+/// Each parser lists its deciding keys (at most 64) and tracks the ones seen in a per-object bit
+/// set; `decision_bit` is a `const fn` so the parsers' derive-like macros pay nothing for keys
+/// that do not decide.
+pub(crate) const fn decision_bit(keys: &[&str], key: &str) -> u64 {
+    let mut i = 0;
+    while i < keys.len() {
+        if const_str_eq(keys[i], key) {
+            return 1 << i;
+        }
+        i += 1;
+    }
+    0
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Records `key` (whose [`decision_bit`] is `bit`) as seen in the current object; a second
+/// sighting is an error naming the key and the object (serde_json adds the position).
+pub(crate) fn refuse_repeat<E: de::Error>(
+    seen: &mut u64,
+    bit: u64,
+    key: &str,
+    object: &str,
+) -> Result<(), E> {
+    if bit == 0 {
+        return Ok(());
+    }
+    if *seen & bit != 0 {
+        return Err(E::custom(format_args!(
+            "duplicate key `{key}` in {object}: a key that decides a finding's severity, status \
+             or identity must appear once (JSON readers disagree on which copy counts)"
+        )));
+    }
+    *seen |= bit;
+    Ok(())
+}
+
 /// A string field that some producers fill with a number or `null`: numbers become their
 /// decimal text, anything else `None`. Never fails.
 pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

@@ -228,6 +228,9 @@ pub enum InputErrorKind {
     NotAFile(&'static str),
     #[error("the file is {size} bytes, over the input size limit of {limit} bytes")]
     TooLarge { size: u64, limit: u64 },
+    /// The file reported a size within the limit but held more (a /proc file, a growing file).
+    #[error("the file holds more than the input size limit of {limit} bytes")]
+    ReadTooLarge { limit: u64 },
     #[error(transparent)]
     Parse(#[from] IngestError),
 }
@@ -269,7 +272,22 @@ pub fn read_input(
             limit: max_bytes,
         }));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(InputErrorKind::Io(e)))?;
+    // The size from `stat` is not the last word: files in /proc report 0 and can stream
+    // gigabytes, and a file may grow after the check. Never read past the limit.
+    let mut bytes = Vec::new();
+    // Sized from `stat` as `fs::read` does, so a large report is read without regrowing.
+    bytes
+        .try_reserve_exact(usize::try_from(meta.len()).unwrap_or(0))
+        .map_err(|e| err(InputErrorKind::Io(std::io::Error::other(e))))?;
+    let file = std::fs::File::open(path).map_err(|e| err(InputErrorKind::Io(e)))?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, max_bytes.saturating_add(1)),
+        &mut bytes,
+    )
+    .map_err(|e| err(InputErrorKind::Io(e)))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(err(InputErrorKind::ReadTooLarge { limit: max_bytes }));
+    }
     parse_bytes(&bytes, display, forced).map_err(|e| err(InputErrorKind::Parse(e)))
 }
 
@@ -301,10 +319,15 @@ fn strip_bom(bytes: &[u8]) -> Result<&[u8], IngestError> {
         return Err(IngestError::Empty);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+    // With or without a BOM: JSON and XML text never holds a NUL byte, and UTF-16/32 text
+    // starting with an ASCII character has one within its first four bytes.
+    if bytes.starts_with(b"\xFF\xFE")
+        || bytes.starts_with(b"\xFE\xFF")
+        || bytes.iter().take(4).any(|b| *b == 0)
+    {
         return Err(IngestError::Invalid {
             message:
-                "the file is UTF-16 encoded; convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"
+                "the file is UTF-16 (or UTF-32) encoded; convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"
                     .into(),
         });
     }

@@ -8,7 +8,9 @@
 //! Real producers deviate from the schema (no `message`, objects inside fingerprints, numbers
 //! where strings belong, integers beyond 2^53, duplicate keys), so the SARIF objects are our
 //! own borrowing structs built by `sarif_object!`: unknown keys are skipped, a duplicate key
-//! keeps its last value (as most JSON readers do), and every field we only *keep* accepts any
+//! keeps its last value (as most JSON readers do) unless it decides the finding's existence,
+//! rule, severity, kind or suppression ([`DECIDING_KEYS`]: then the log is refused, with the
+//! position of the repeat), and every field we only *keep* accepts any
 //! JSON type (a wrong type reads as absent). Only the skeleton is strict: the log, `runs`
 //! (an array of objects), each run's `results` (an array of objects). Those errors carry a
 //! line, column and JSON path.
@@ -45,8 +47,9 @@
 //!   the driver is a dependency scanner (dependency-check, Grype, govulncheck, OSV-Scanner,
 //!   pip-audit, cargo-audit, Snyk Open Source), or Trivy tags it `vulnerability`;
 //!   Trivy's `misconfiguration`/`license` tags give those kinds; otherwise [`FindingKind::Code`].
-//! - Secrets: the message (it may quote the match) and the snippet (gitleaks writes the secret
-//!   itself there) are never carried: the title is the rule's short description, name or id. A gitleaks 7 result names its rule only in the message (`<rule> secret
+//! - Secrets: the message (it may quote the match), the snippet (gitleaks writes the secret
+//!   itself there), the result's fix text and its tool fingerprints (ggshield writes a hash of
+//!   the secret) are never carried: the title is the rule's short description, name or id. A gitleaks 7 result names its rule only in the message (`<rule> secret
 //!   detected`); its rule is recovered from that prefix for the id and texts (not severity).
 //! - Title: first non-blank line of the message (`text`, else `messageStrings[id]` of the rule,
 //!   then the component's and the driver's `globalMessageStrings`, `{n}` arguments filled,
@@ -270,8 +273,37 @@ macro_rules! skip_visits {
     };
 }
 
+/// Keys that decide whether a result is a finding, which rule it has, its severity, kind or
+/// suppression: repeated in one object they make the log invalid (see
+/// [`json::decision_bit`]). Every other key keeps its last value.
+const DECIDING_KEYS: &[&str] = &[
+    "runs",
+    "results",
+    "tool",
+    "driver",
+    "extensions",
+    "name",
+    "guid",
+    "rules",
+    "id",
+    "index",
+    "ruleId",
+    "ruleIndex",
+    "rule",
+    "toolComponent",
+    "kind",
+    "level",
+    "defaultConfiguration",
+    "properties",
+    "security-severity",
+    "tags",
+    "suppressions",
+    "status",
+];
+
 /// Defines a SARIF object struct with a hand-rolled `Deserialize`: known keys are read (a
-/// repeated key keeps its last value), unknown keys skipped. `strict` objects must be JSON
+/// repeated key keeps its last value, a repeated [`DECIDING_KEYS`] key is an error), unknown
+/// keys skipped. `strict` objects must be JSON
 /// objects; `lenient` ones read any other JSON value as empty.
 macro_rules! sarif_object {
     (@extra strict) => {};
@@ -302,9 +334,19 @@ macro_rules! sarif_object {
                     ) -> Result<Self::Value, A::Error> {
                         const KEYS: &[&str] = &[$($key),*];
                         let mut out = $name::default();
+                        let mut seen = 0u64;
                         while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
                             match key {
-                                $(Some($key) => out.$field = map.next_value()?,)*
+                                $(Some($key) => {
+                                    const BIT: u64 = json::decision_bit(DECIDING_KEYS, $key);
+                                    json::refuse_repeat(
+                                        &mut seen,
+                                        BIT,
+                                        $key,
+                                        concat!("a SARIF ", stringify!($name), " object"),
+                                    )?;
+                                    out.$field = map.next_value()?;
+                                })*
                                 _ => {
                                     map.next_value::<IgnoredAny>()?;
                                 }
@@ -1752,6 +1794,11 @@ fn convert(
         .collect();
     tool_fingerprints.sort();
     tool_fingerprints.dedup();
+    if secret {
+        // Per-result values a secret scanner writes (ggshield: a hash of the secret) may be,
+        // or lead back to, the secret: never carried.
+        tool_fingerprints.clear();
+    }
 
     let mut fp = Fingerprint::builder("code")
         .field(&ctx.tool_lower)
@@ -1783,10 +1830,12 @@ fn convert(
     cwes.sort_unstable();
     cwes.dedup();
 
+    // A result's own fix text may quote what it found: never for secrets (the rule's is fine).
     let solution = text_rule.and_then(|r| r.solution.clone()).or_else(|| {
         raw.fix
             .0
             .as_ref()
+            .filter(|_| !secret)
             .and_then(|f| f.description.text.text())
             .map(Text::from)
     });
@@ -2780,8 +2829,9 @@ mod tests {
         for secret in ["AKIAZQ3DT5VEXAMPLE7Q", "sk_live_51Hx", "sk_test_51Hx"] {
             assert!(!json.contains(secret), "{secret} leaked");
         }
-        // Empty partial fingerprints are dropped; commit metadata is not the identity.
-        assert_eq!(f[1].extra.tool_fingerprints, ["author=Dev One"]);
+        // Tool fingerprints are not kept for secrets: gitleaks writes the commit message there
+        // (free text that can quote the secret), ggshield a hash of the secret.
+        assert!(f.iter().all(|x| x.extra.tool_fingerprints.is_empty()));
         assert_ne!(
             f[1].fingerprint, f[2].fingerprint,
             "two secrets, one file, one rule"
@@ -2903,17 +2953,24 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_keep_the_last_value() {
-        let report = parse_fixture("duplicate_keys.sarif");
-        assert_eq!(
-            report.findings.len(),
-            1,
-            "the earlier `results` array is discarded"
-        );
-        let f = &report.findings[0];
-        assert_eq!(f.title, "last message wins");
-        assert_eq!(source(f), ("sarif level on result", "error"));
-        assert_eq!(&*f.scanner.name, "DupScanner Pro");
+    fn repeated_deciding_keys_are_refused_other_keys_keep_the_last_value() {
+        // The fixture repeats `name`, `results` and `level`: the first repeat is the error.
+        let err = parse(&fixture("duplicate_keys.sarif"), &ctx("x")).expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("duplicate key `name`"), "{text}");
+        assert!(text.contains("line 5"), "{text}");
+        assert!(text.contains("$.runs[0].tool.driver"), "{text}");
+        let doc = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "D"}},
+            "results": [{"level": "error", "message": {"text": "first"},
+                         "message": {"text": "last message wins"}}]}]}"#;
+        let report = parse_str(doc).expect("a repeated message is not deciding");
+        assert_eq!(report.findings[0].title, "last message wins");
+        let err = parse_str(&doc.replace(
+            r#""level": "error","#,
+            r#""level": "error", "level": "note","#,
+        ))
+        .expect_err("a repeated level is refused");
+        assert!(err.to_string().contains("duplicate key `level`"), "{err}");
     }
 
     #[test]

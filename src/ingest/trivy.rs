@@ -29,7 +29,9 @@
 //! [`IngestError::WrongFormat`]; broken JSON is an [`IngestError::Json`] with line and column.
 //! Fields that are only kept (references, layers, CVSS vectors, line numbers, …) are lenient:
 //! a wrong type there is dropped, not fatal. A repeated key keeps its last value, as Go's
-//! `encoding/json` and Python's `json` do (serde's derive would reject the whole report).
+//! `encoding/json` and Python's `json` do (serde's derive would reject the whole report),
+//! except the keys that decide a finding's existence, severity, status or rule id
+//! ([`DECIDING_KEYS`], and a repeated `CVSS` source): repeated, they make the report invalid.
 //!
 //! Format references: Trivy `pkg/types/report.go`, `pkg/types/vulnerability.go`,
 //! `pkg/types/misconfiguration.go`, `pkg/k8s/report/report.go`
@@ -785,9 +787,37 @@ fn cwes(list: &LStrs<'_>) -> Vec<u32> {
 // Input shapes
 // ---------------------------------------------------------------------------------------------
 
+/// Keys that decide a finding's existence, severity, status or rule id: repeated in one object,
+/// they make the report invalid (see [`json::decision_bit`]). Every other key keeps its last
+/// value.
+const DECIDING_KEYS: &[&str] = &[
+    "Results",
+    "Resources",
+    "Findings",
+    "Vulnerabilities",
+    "Misconfigurations",
+    "Secrets",
+    "Licenses",
+    "Severity",
+    "SeveritySource",
+    "CVSS",
+    "V2Score",
+    "V3Score",
+    "V40Score",
+    "Status",
+    "FixedVersion",
+    "VulnerabilityID",
+    "VendorIDs",
+    "ID",
+    "AVDID",
+    "RuleID",
+    "Name",
+];
+
 /// Declares a Trivy JSON object read by a hand-written `Deserialize`: unknown keys are skipped,
-/// a repeated key keeps its last value (serde's derive would reject the document), and `known`
-/// counts the recognised keys so callers can tell a Trivy object from a foreign one.
+/// a repeated key keeps its last value (serde's derive would reject the document) unless it is
+/// one of the [`DECIDING_KEYS`], which is an error, and `known` counts the recognised keys so
+/// callers can tell a Trivy object from a foreign one.
 macro_rules! trivy_object {
     ($(#[$meta:meta])* struct $name:ident as $label:literal {
         $( $key:literal => $field:ident : $ty:ty, )*
@@ -817,9 +847,17 @@ macro_rules! trivy_object {
                     }
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                         let mut out = $name::default();
+                        let mut seen = 0u64;
                         while let Some(key) = map.next_key::<Key<'de>>()? {
                             match key.0.as_ref() {
                                 $( $key => {
+                                    const BIT: u64 = json::decision_bit(DECIDING_KEYS, $key);
+                                    json::refuse_repeat(
+                                        &mut seen,
+                                        BIT,
+                                        $key,
+                                        concat!("a Trivy ", $label, " object"),
+                                    )?;
                                     out.$field = map.next_value()?;
                                     out.known += 1;
                                 } )*
@@ -1359,8 +1397,14 @@ impl<'de> Deserialize<'de> for Cvss<'de> {
                 let mut out: Vec<(Cow<'de, str>, CvssEntry<'de>)> = Vec::new();
                 while let Some(Key(vendor)) = map.next_key::<Key<'de>>()? {
                     if let Lenient(Some(entry)) = map.next_value::<Lenient<CvssEntry<'de>>>()? {
-                        // A repeated source keeps its last value.
-                        out.retain(|(v, _)| *v != vendor);
+                        // A repeated source could lower the fallback score: refused, like the
+                        // other deciding keys.
+                        if out.iter().any(|(v, _)| *v == vendor) {
+                            return Err(de::Error::custom(format_args!(
+                                "duplicate CVSS source `{vendor}`: a key that decides a \
+                                 finding's severity must appear once"
+                            )));
+                        }
                         out.push((vendor, entry));
                     }
                 }
@@ -2193,11 +2237,11 @@ mod tests {
     }
 
     #[test]
-    fn kept_fields_are_lenient_and_repeated_keys_keep_the_last_value() {
+    fn kept_fields_are_lenient() {
         let r = load("lenient_types.json");
         assert_eq!(r.findings.len(), 2);
         let v = &r.findings[0];
-        // "Severity" appears twice: the last ("unknown") counts, so the CVSS fallback decides;
+        // "Severity" is "unknown", so the CVSS fallback decides;
         // redhat's out-of-range 99 and nvd's non-object entry are ignored, ghsa's "9.1" is used.
         assert_eq!(v.severity, Severity::Critical);
         assert_eq!(

@@ -25,7 +25,10 @@
 //! - Title: `alert`, else `name` (ZAP writes the same value to both; hand-edited reports in the
 //!   wild put a prefixed variant in `alert`, which is what ZAP's own HTML report shows).
 //! - XML: when a single-valued element appears twice, the first one wins. JSON: duplicate keys
-//!   follow the usual JSON reading (the last one wins).
+//!   follow the usual JSON reading (the last one wins). Except for what decides an alert's
+//!   existence, severity, suppression or rule id (`pluginid`, `alertRef`, `riskcode`,
+//!   `confidence`, `reliability`; in JSON also `site`, `alerts`, `instances`): repeated in one
+//!   alert (object), they make the report invalid, with the position of the repeat.
 //! - Alert-level `otherinfo` is the otherinfo of the first instance (ZAP copies it up); it fills
 //!   the first instance's `other_info` when that instance has none.
 //! - HTTP request/response headers and bodies (`-plus` reports) are not kept: the model has no
@@ -743,6 +746,21 @@ enum ItemField {
     Evidence,
 }
 
+impl ItemField {
+    /// The element name of a field that decides the alert's severity, suppression or rule id:
+    /// such an element may appear only once per alert (the others keep their first copy).
+    fn deciding_element(self) -> Option<&'static str> {
+        match self {
+            ItemField::PluginId => Some("pluginid"),
+            ItemField::AlertRef => Some("alertRef"),
+            ItemField::RiskCode => Some("riskcode"),
+            ItemField::Confidence => Some("confidence"),
+            ItemField::Reliability => Some("reliability"),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InstField {
     Uri,
@@ -1344,6 +1362,18 @@ impl<'a, 'c> XmlParser<'a, 'c> {
                     ItemField::Attack => &mut a.direct.attack,
                     ItemField::Evidence => &mut a.direct.evidence,
                 };
+                if slot.is_some()
+                    && let Some(element) = f.deciding_element()
+                {
+                    let pos = self.reader.buffer_position();
+                    return Err(self.err(
+                        pos,
+                        format!(
+                            "<{element}> appears twice in one <alertitem>: an element that decides \
+                             an alert's severity, suppression or rule id must appear once"
+                        ),
+                    ));
+                }
                 set_once(slot, text);
                 self.capture = Capture::Empty;
             }
@@ -1406,7 +1436,8 @@ fn parse_json(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestEr
     Ok(norm.finish(vec![version_note(report.version.as_deref(), "JSON")]))
 }
 
-/// The top level of a ZAP JSON report. Duplicate keys: the last one wins.
+/// The top level of a ZAP JSON report. Duplicate keys: the last one wins (deciding keys: an
+/// error).
 struct JsonReport {
     program_name: Option<String>,
     version: Option<String>,
@@ -1473,8 +1504,21 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     }
 }
 
+/// JSON keys that decide an alert's existence, severity, suppression or rule id: repeated in
+/// one object they make the report invalid (see [`json::decision_bit`]).
+const JSON_DECIDING_KEYS: &[&str] = &[
+    "site",
+    "alerts",
+    "instances",
+    "pluginid",
+    "alertRef",
+    "riskcode",
+    "confidence",
+    "reliability",
+];
+
 /// Reads a JSON object key by key with a per-struct field handler (so unknown keys are
-/// skipped and duplicate keys overwrite instead of failing).
+/// skipped and duplicate keys overwrite instead of failing, except [`JSON_DECIDING_KEYS`]).
 macro_rules! object_visitor {
     ($ty:ty, $expecting:literal, |$map:ident, $out:ident, $key:ident| $body:block) => {
         impl<'de> Deserialize<'de> for $ty {
@@ -1490,7 +1534,14 @@ macro_rules! object_visitor {
                         mut $map: A,
                     ) -> Result<Self::Value, A::Error> {
                         let mut $out = <$ty>::empty();
+                        let mut seen = 0u64;
                         while let Some($key) = $map.next_key::<Cow<'de, str>>()? {
+                            json::refuse_repeat::<A::Error>(
+                                &mut seen,
+                                json::decision_bit(JSON_DECIDING_KEYS, &$key),
+                                &$key,
+                                $expecting,
+                            )?;
                             $body
                         }
                         Ok($out)
@@ -2176,10 +2227,11 @@ mod tests {
     #[test]
     fn json_is_lenient_about_old_shapes_and_types() {
         // A single site written as an object, an empty alerts element converted to "", numbers
-        // as numbers, a single instance as an object, duplicate keys (last wins).
+        // as numbers, a single instance as an object, duplicate keys (last wins, except the
+        // deciding ones: see below).
         let r = parse_ok(
             br#"{"@version":"2.8.0","site":{"@name":"http://b.test","alerts":[
-                {"pluginid":10202,"riskcode":3,"riskcode":2,"confidence":"2","count":2,
+                {"pluginid":10202,"riskcode":2,"confidence":"2","count":1,"count":2,
                  "instances":{"uri":"http://b.test/x","method":"GET"},"cweid":-1,"wascid":0}]}}"#,
         );
         assert_eq!(r.findings.len(), 1);
@@ -2192,6 +2244,14 @@ mod tests {
         assert!(
             f.cwes.is_empty() && f.extra.tags.is_empty(),
             "-1 / 0 ids are ignored"
+        );
+        // A repeated riskcode could downgrade the alert: refused, wherever the copies stand.
+        let err = parse_err(
+            br#"{"site":[{"@name":"http://b.test","alerts":[{"pluginid":"1","riskcode":3,"riskcode":2}]}]}"#,
+        );
+        assert!(
+            err.to_string().contains("duplicate key `riskcode`"),
+            "{err}"
         );
         let r = parse_ok(br#"{"@version":"2.8.0","site":[{"@name":"http://b.test","alerts":""}]}"#);
         assert!(r.findings.is_empty());

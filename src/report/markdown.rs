@@ -620,8 +620,9 @@ fn escape_inline(s: &str) -> String {
 
 /// Whether an `@` between `prev` and `next` would start a GitHub mention: at the start of a
 /// word (so `name@1.2.3` and `user@host` stay intact) and followed by a name character.
+/// GitHub's word characters are ASCII: after `é` or `À` an `@` does start a mention.
 fn starts_mention(prev: Option<char>, next: Option<char>) -> bool {
-    !prev.is_some_and(char::is_alphanumeric)
+    !prev.is_some_and(|c| c.is_ascii_alphanumeric())
         && next.is_some_and(|n| n.is_alphanumeric() || n == '-' || n == '_')
 }
 
