@@ -93,7 +93,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
         today,
         deny_stale_waivers: args.deny_stale_waivers,
     };
-    let verdict = Verdict::build_with(policy, inputs, &errors, settings, baseline);
+    let mut verdict = Verdict::build_with(policy, inputs, &errors, settings, baseline);
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -153,6 +153,18 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     publish_args.already_shown = shown;
     let publish_status = crate::publish::run(&publish_args, &verdict, &verdict.policy.publish)?;
     let status = publish_status.exit_status(verdict.exit_status());
+    if status == ExitStatus::PublishFailed && verdict.exit_status() != status {
+        // The JSON report promises `exit_code` equals the process's exit status: rewrite the
+        // JSON files now that publishing is known to have failed. (JSON on stdout has already
+        // gone; the summary line carries the final status.)
+        verdict.publish_failed = true;
+        for output in outputs
+            .iter()
+            .filter(|(f, t)| *f == OutputFormat::Json && matches!(t, Target::File(_)))
+        {
+            write_output(output, &verdict, &options)?;
+        }
+    }
     if let Some(path) = &args.summary_line {
         write_summary_line(path, &outputs, &verdict, status)?;
     }
