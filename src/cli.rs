@@ -35,6 +35,11 @@ pub enum Command {
     /// Work with policy files without scanning
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the scangate(1) man page (roff) to stdout, or write one page per command
+    Man(ManArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,8 +184,49 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES, value_name = "BYTES")]
     pub max_input_size: u64,
 
+    /// Print no table (outputs named with --output are still written; errors and warnings
+    /// still go to stderr)
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print one machine-readable line when done, e.g. `scangate: fail exit=1 findings=13
+    /// blocking=1 warned=9 waived=1 ignored=1 suppressed=1 input_errors=0`; to stdout (stderr
+    /// when another output owns stdout), or to PATH with --summary-line=PATH
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "-"
+    )]
+    pub summary_line: Option<PathBuf>,
+
     #[command(flatten)]
     pub publish: crate::publish::PublishArgs,
+}
+
+// Issue 6: shell completions and the man page, generated from these definitions
+// (src/generate.rs).
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Examples:
+  scangate completions bash > ~/.local/share/bash-completion/completions/scangate
+  scangate completions zsh > ~/.zfunc/_scangate
+  scangate completions fish > ~/.config/fish/completions/scangate.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the completion script for
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write scangate.1 and one page per command (scangate-check.1, …) into this directory
+    /// instead of printing scangate.1
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

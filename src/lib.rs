@@ -5,15 +5,18 @@
 //! finding's outcome, with [`baseline`] and [`correlate`] as its inputs) → [`verdict`]
 //! (pass/fail and summary) → [`report`] (table, JSON, ...) → [`publish`] (PR comment and
 //! incident issues on GitHub).
-//! [`run`] wires them for the CLI; [`exit`] holds the exit codes.
+//! [`run`] wires them for the CLI; [`exit`] holds the exit codes; [`generate`] writes shell
+//! completions and man pages; [`progress`] is the progress line of long local runs.
 
 pub mod baseline;
 pub mod cli;
 pub mod correlate;
 pub mod exit;
+pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod policy;
+pub mod progress;
 pub mod publish;
 pub mod report;
 pub mod text;

@@ -26,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Baseline(args) => record_baseline(args),
         Command::Init(args) => init(args),
         Command::Policy(PolicyCommand::Check(args)) => policy_check(args),
+        Command::Completions(args) => crate::generate::completions(&args),
+        Command::Man(args) => crate::generate::man(&args),
     }
 }
 
@@ -67,7 +69,7 @@ fn current_dir() -> anyhow::Result<std::path::PathBuf> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
-    let outputs = plan_outputs(&args.outputs)?;
+    let outputs = plan_outputs(&args.outputs, args.quiet)?;
     let today = today()?;
     let policy_path = policy::resolve(args.policy.as_deref(), &current_dir()?);
     let Some(policy) = load_policy(policy_path.as_deref(), today)? else {
@@ -81,12 +83,17 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
              but no --baseline was given: every finding counts as new"
         );
     }
-    let (inputs, errors) = read_inputs(&args.inputs, args.input_format, args.max_input_size);
+    let (inputs, errors) = read_inputs(
+        &args.inputs,
+        args.input_format,
+        args.max_input_size,
+        args.quiet,
+    );
     let settings = RunSettings {
         today,
         deny_stale_waivers: args.deny_stale_waivers,
     };
-    let verdict = Verdict::build_with(policy, inputs, &errors, settings, baseline);
+    let mut verdict = Verdict::build_with(policy, inputs, &errors, settings, baseline);
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -145,7 +152,64 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     let mut publish_args = args.publish.clone();
     publish_args.already_shown = shown;
     let publish_status = crate::publish::run(&publish_args, &verdict, &verdict.policy.publish)?;
-    Ok(publish_status.exit_status(verdict.exit_status()))
+    let status = publish_status.exit_status(verdict.exit_status());
+    if status == ExitStatus::PublishFailed && verdict.exit_status() != status {
+        // The JSON report promises `exit_code` equals the process's exit status: rewrite the
+        // JSON files now that publishing is known to have failed. (JSON on stdout has already
+        // gone; the summary line carries the final status.)
+        verdict.publish_failed = true;
+        for output in outputs
+            .iter()
+            .filter(|(f, t)| *f == OutputFormat::Json && matches!(t, Target::File(_)))
+        {
+            write_output(output, &verdict, &options)?;
+        }
+    }
+    if let Some(path) = &args.summary_line {
+        write_summary_line(path, &outputs, &verdict, status)?;
+    }
+    Ok(status)
+}
+
+// Issue 6: the local pre-release check (`--quiet`, `--summary-line`, progress on a TTY).
+
+/// The progress line for reading `files`: only on a terminal and without `--quiet`; it shows
+/// itself only if reading takes a while.
+fn progress_for(files: &[ingest::ReportFile], quiet: bool) -> crate::progress::Progress {
+    if quiet || !std::io::stderr().is_terminal() {
+        return crate::progress::Progress::disabled();
+    }
+    let bytes = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::progress::Progress::on_stderr(files.len(), bytes)
+}
+
+/// Writes the `--summary-line` after publishing, so `exit=` is the final status: to PATH, or
+/// for `-` to stdout (stderr when another output owns stdout, like the table).
+fn write_summary_line(
+    path: &Path,
+    outputs: &[(OutputFormat, Target<'_>)],
+    verdict: &Verdict,
+    status: ExitStatus,
+) -> anyhow::Result<()> {
+    let line = format!("{}\n", report::summary::line(verdict, status));
+    if path != Path::new("-") {
+        return write_file(path, |w| w.write_all(line.as_bytes()))
+            .with_context(|| format!("cannot write the summary line to {}", path.display()));
+    }
+    let stdout_taken = outputs
+        .iter()
+        .any(|(f, t)| *f != OutputFormat::Table && matches!(t, Target::Stdout));
+    let result = if stdout_taken {
+        std::io::stderr().lock().write_all(line.as_bytes())
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(line.as_bytes()).and_then(|()| out.flush())
+    };
+    ignore_broken_pipe(result).context("cannot write the summary line")
 }
 
 /// Inside GitHub Actions, annotations go to the log and the Markdown report to the job summary
@@ -196,10 +260,16 @@ fn read_inputs(
     inputs: &[String],
     format: Option<ingest::Format>,
     max_size: u64,
+    quiet: bool,
 ) -> (Vec<ingest::Input>, Vec<InputError>) {
     let specs: Vec<InputSpec> = inputs.iter().map(|s| InputSpec::parse(s)).collect();
     match ingest::expand_inputs(&specs, format) {
-        Ok(files) => ingest::read_all(&files, max_size),
+        Ok(files) => {
+            let progress = progress_for(&files, quiet);
+            let read = ingest::read_all(&files, max_size);
+            progress.finish();
+            read
+        }
         Err(expand_errors) => (
             Vec::new(),
             expand_errors.into_iter().map(InputError::from).collect(),
@@ -228,7 +298,7 @@ fn record_baseline(args: BaselineArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     };
-    let (inputs, errors) = read_inputs(&args.inputs, args.input_format, args.max_input_size);
+    let (inputs, errors) = read_inputs(&args.inputs, args.input_format, args.max_input_size, false);
     if !errors.is_empty() {
         for e in &errors {
             eprintln!("error: {}", for_terminal(&e.to_string(), 2000));
@@ -349,8 +419,12 @@ enum Target<'a> {
 }
 
 /// Decides where each output goes. The table goes to stdout unless another output claims
-/// stdout, in which case it moves to stderr so the CI log still shows the verdict.
-fn plan_outputs(specs: &[OutputSpec]) -> anyhow::Result<Vec<(OutputFormat, Target<'_>)>> {
+/// stdout, in which case it moves to stderr so the CI log still shows the verdict; with
+/// `--quiet` there is no table unless one is named with `--output`.
+fn plan_outputs(
+    specs: &[OutputSpec],
+    quiet: bool,
+) -> anyhow::Result<Vec<(OutputFormat, Target<'_>)>> {
     let stdout_users: Vec<_> = specs.iter().filter(|s| s.path.is_none()).collect();
     if stdout_users.len() > 1 {
         bail!(
@@ -374,7 +448,7 @@ fn plan_outputs(specs: &[OutputSpec]) -> anyhow::Result<Vec<(OutputFormat, Targe
             )
         })
         .collect();
-    if !specs.iter().any(|s| s.format == OutputFormat::Table) {
+    if !quiet && !specs.iter().any(|s| s.format == OutputFormat::Table) {
         let target = if stdout_users.is_empty() {
             Target::Stdout
         } else {

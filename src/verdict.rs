@@ -136,6 +136,9 @@ pub struct Verdict {
     pub baseline: Option<BaselineResult>,
     /// Correlated groups, in order of their first member.
     pub groups: Vec<CorrelationGroup>,
+    /// A required publish step (PR comment, ticket) failed after the verdict was reached:
+    /// the gate passed but the run exits 3. Set by the caller once publishing is done.
+    pub publish_failed: bool,
 }
 
 impl Verdict {
@@ -250,6 +253,7 @@ impl Verdict {
             missing_reports: evaluation.missing_reports,
             baseline,
             groups,
+            publish_failed: false,
         }
     }
 
@@ -306,8 +310,13 @@ impl Verdict {
         e.group.and_then(|g| self.groups.get(g))
     }
 
+    /// The process's exit status: the verdict's, or 3 when it passed but a required publish
+    /// step failed.
     pub fn exit_status(&self) -> ExitStatus {
-        self.status.exit_status()
+        match self.status.exit_status() {
+            ExitStatus::Pass if self.publish_failed => ExitStatus::PublishFailed,
+            other => other,
+        }
     }
 
     /// Number of findings with the given outcome.

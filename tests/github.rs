@@ -867,3 +867,24 @@ fn one_vulnerability_reported_by_two_scanners_is_one_ticket() {
         issues[0].title
     );
 }
+
+#[test]
+fn json_exit_code_is_the_process_exit_status_when_publishing_fails() {
+    let fake = FakeGithub::start(TOKEN, BOT);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("r.json");
+    let json_arg = format!("json={}", json.display());
+    let run = scangate(
+        &fake,
+        &[PASSING, "--comment", "--pr", "7", "-o", &json_arg],
+        &[("GITHUB_TOKEN", "ghp_WrongButStillSecret987654321")],
+    );
+    assert_eq!(run.code, 3, "{}", context(&run));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("JSON");
+    assert_eq!(doc["verdict"], "pass");
+    assert_eq!(
+        doc["exit_code"], 3,
+        "exit_code always equals the exit status"
+    );
+}
