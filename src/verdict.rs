@@ -7,9 +7,10 @@
 //! *problems* ([`Verdict::problems`], [`Verdict::problem_count`]) take each group once, at its
 //! highest severity and most blocking outcome, and every other finding once.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use serde::Serialize;
 
@@ -190,11 +191,8 @@ impl Verdict {
             };
             (policy::evaluate(&policy, &ctx, &subjects), correlation)
         };
-        let mut decisions = evaluation.decisions.into_iter();
-        let mut statuses = evaluation.baseline.into_iter();
-        let mut group_of = correlation.group_of.into_iter();
         let mut summaries = Vec::with_capacity(inputs.len() + errors.len());
-        let mut findings = Vec::new();
+        let mut parts = Vec::with_capacity(inputs.len());
         for input in inputs {
             summaries.push(InputSummary {
                 path: input.path.to_string(),
@@ -204,21 +202,14 @@ impl Verdict {
                 stats: Some(input.report.stats),
                 error: None,
             });
-            let format = input.format;
-            for finding in input.report.findings {
-                // `evaluate` returns exactly one decision per subject, in order.
-                let Some(decision) = decisions.next() else {
-                    break;
-                };
-                findings.push(Evaluated {
-                    finding,
-                    format,
-                    decision,
-                    baseline: statuses.next(),
-                    group: group_of.next().flatten(),
-                });
-            }
+            parts.push((input.format, input.report.findings));
         }
+        let per_finding = PerFinding {
+            decisions: evaluation.decisions,
+            baseline: evaluation.baseline,
+            group_of: correlation.group_of,
+        };
+        let mut findings = pair_with_decisions(parts, per_finding);
         for e in errors {
             summaries.push(InputSummary {
                 path: e.path.to_string_lossy().into_owned(),
@@ -229,7 +220,7 @@ impl Verdict {
                 error: Some(e.kind.to_string()),
             });
         }
-        sort_findings(&mut findings);
+        sort_findings(&mut findings, InputOrder::Reversed);
         let summary = summarize(&findings);
         let groups = build_groups(&correlation.groups, &mut findings);
         let baseline = baseline.map(|b| {
@@ -444,26 +435,139 @@ impl Verdict {
     }
 }
 
-fn sort_findings(findings: &mut [Evaluated]) {
-    // Location strings are built once per finding, not once per comparison.
-    let mut keyed: Vec<(String, usize)> = findings
-        .iter()
+/// What the policy and the correlation said about each finding, in input order (one entry per
+/// finding; `baseline` is empty without a baseline).
+struct PerFinding {
+    decisions: Vec<Decision>,
+    baseline: Vec<BaselineStatus>,
+    group_of: Vec<Option<usize>>,
+}
+
+/// The entry for finding `k`, taking indices in descending order (`v` is at most `k + 1` long).
+fn take_at<T>(v: &mut Vec<T>, k: usize) -> Option<T> {
+    if v.len() == k + 1 { v.pop() } else { None }
+}
+
+/// Moves each finding next to its decision, baseline standing and group. The result is in
+/// *reverse* input order: findings are taken from the back of each input and the input's
+/// vector is shrunk as it empties, so the inputs' findings and the verdict's are never both
+/// wholly resident (with 10^6 findings of ~1 KB each that doubled the peak memory; issue 7).
+fn pair_with_decisions(parts: Vec<(Format, Vec<Finding>)>, mut per: PerFinding) -> Vec<Evaluated> {
+    let total: usize = parts.iter().map(|(_, f)| f.len()).sum();
+    debug_assert_eq!(per.decisions.len(), total, "one decision per finding");
+    per.decisions.truncate(total);
+    per.baseline.truncate(total);
+    per.group_of.truncate(total);
+    let mut out = Vec::with_capacity(total);
+    let mut k = total;
+    for (format, mut part) in parts.into_iter().rev() {
+        while let Some(finding) = part.pop() {
+            k -= 1;
+            let baseline = take_at(&mut per.baseline, k);
+            let group = take_at(&mut per.group_of, k).flatten();
+            // `evaluate` returns exactly one decision per finding.
+            if let Some(decision) = take_at(&mut per.decisions, k) {
+                out.push(Evaluated {
+                    finding,
+                    format,
+                    decision,
+                    baseline,
+                    group,
+                });
+            }
+            if part.len() < part.capacity() / 8 * 7 {
+                part.shrink_to_fit();
+            }
+        }
+    }
+    out
+}
+
+/// How the findings given to [`sort_findings`] are ordered: the last tie-breaker is the input
+/// order, so the result is what a stable sort of the findings in input order gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputOrder {
+    #[cfg(test)]
+    Forward,
+    Reversed,
+}
+
+/// What the sort compares, gathered in one small array: comparing the findings themselves
+/// touched two ~1 KB structures and their strings at random per comparison (issue 7).
+struct SortKey {
+    severity: Severity,
+    /// Rank of the scanner name among all scanner names (same order as the names).
+    scanner: u32,
+    /// Rank of the rule id among all rule ids.
+    rule: u32,
+    location: String,
+    /// Position in input order.
+    position: usize,
+    /// Where the finding is now.
+    index: usize,
+}
+
+/// Sorts by effective severity (most severe first), scanner, rule id, location, fingerprint,
+/// input file, then input order.
+fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
+    let n = findings.len();
+    let scanners = ranks(findings.iter().map(|f| &*f.finding.scanner.name));
+    let rules = ranks(findings.iter().map(|f| f.finding.rule_id.as_str()));
+    // Keys and the sort use every core: with one large report this is the serial part of a
+    // run after parsing.
+    let mut keys: Vec<SortKey> = findings
+        .par_iter()
         .enumerate()
-        .map(|(i, f)| (f.finding.location.display_short(), i))
+        .map(|(i, f)| SortKey {
+            severity: f.decision.effective_severity,
+            scanner: scanners[i],
+            rule: rules[i],
+            // Built once per finding, not once per comparison.
+            location: f.finding.location.display_short(),
+            position: match order {
+                #[cfg(test)]
+                InputOrder::Forward => i,
+                InputOrder::Reversed => n - 1 - i,
+            },
+            index: i,
+        })
         .collect();
-    keyed.sort_by(|(la, a), (lb, b)| {
-        let (a, b) = (&findings[*a], &findings[*b]);
-        b.decision
-            .effective_severity
-            .cmp(&a.decision.effective_severity)
-            .then_with(|| a.finding.scanner.name.cmp(&b.finding.scanner.name))
-            .then_with(|| a.finding.rule_id.cmp(&b.finding.rule_id))
-            .then_with(|| la.cmp(lb))
-            .then_with(|| a.finding.fingerprint.cmp(&b.finding.fingerprint))
-            .then_with(|| a.finding.input.cmp(&b.finding.input))
+    // The position makes the order total, so an unstable sort gives the stable result.
+    keys.par_sort_unstable_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.scanner.cmp(&b.scanner))
+            .then(a.rule.cmp(&b.rule))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| {
+                let (fa, fb) = (&findings[a.index].finding, &findings[b.index].finding);
+                fa.fingerprint
+                    .cmp(&fb.fingerprint)
+                    .then_with(|| fa.input.cmp(&fb.input))
+            })
+            .then(a.position.cmp(&b.position))
     });
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let order: Vec<usize> = keys.into_iter().map(|k| k.index).collect();
     apply_permutation(findings, order);
+}
+
+/// For each value, its rank among the distinct values in byte order (equal values, equal rank).
+/// One hash lookup per value; only the distinct values are sorted.
+fn ranks<'a>(values: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let mut first_seen: HashMap<&str, u32> = HashMap::new();
+    let ids: Vec<u32> = values
+        .map(|v| {
+            let next = first_seen.len() as u32;
+            *first_seen.entry(v).or_insert(next)
+        })
+        .collect();
+    let mut distinct: Vec<(&str, u32)> = first_seen.into_iter().collect();
+    distinct.sort_unstable();
+    let mut rank_of_id = vec![0u32; distinct.len()];
+    for (rank, (_, id)) in distinct.into_iter().enumerate() {
+        rank_of_id[id as usize] = rank as u32;
+    }
+    ids.into_iter().map(|id| rank_of_id[id as usize]).collect()
 }
 
 /// Reorders `items` so that position k holds the element that was at `order[k]`.
@@ -541,6 +645,125 @@ fn summarize(findings: &[Evaluated]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The order before issue 7's sort keys: a stable sort comparing the findings themselves.
+    fn reference_sort(findings: &mut [Evaluated]) {
+        findings.sort_by(|a, b| {
+            b.decision
+                .effective_severity
+                .cmp(&a.decision.effective_severity)
+                .then_with(|| a.finding.scanner.name.cmp(&b.finding.scanner.name))
+                .then_with(|| a.finding.rule_id.cmp(&b.finding.rule_id))
+                .then_with(|| {
+                    a.finding
+                        .location
+                        .display_short()
+                        .cmp(&b.finding.location.display_short())
+                })
+                .then_with(|| a.finding.fingerprint.cmp(&b.finding.fingerprint))
+                .then_with(|| a.finding.input.cmp(&b.finding.input))
+        });
+    }
+
+    fn ids(findings: &[Evaluated]) -> Vec<(String, String, String)> {
+        findings
+            .iter()
+            .map(|e| {
+                (
+                    e.finding.rule_id.clone(),
+                    e.finding.title.clone(),
+                    e.finding.location.display_short(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sort_keys_give_the_stable_order_of_the_full_comparison() {
+        let base = crate::report::fixtures::sample_verdict().findings;
+        // Duplicates (equal keys, different titles) check stability; rotations vary the input.
+        let mut all: Vec<Evaluated> = Vec::new();
+        for (k, e) in base.iter().chain(base.iter()).enumerate() {
+            let mut e = e.clone();
+            e.finding.title = format!("copy {k}");
+            all.push(e);
+        }
+        for shift in 0..all.len() {
+            let mut input = all.clone();
+            input.rotate_left(shift);
+            let mut expected = input.clone();
+            reference_sort(&mut expected);
+
+            let mut forward = input.clone();
+            sort_findings(&mut forward, InputOrder::Forward);
+            assert_eq!(ids(&forward), ids(&expected), "shift {shift}");
+
+            let mut reversed = input.clone();
+            reversed.reverse();
+            sort_findings(&mut reversed, InputOrder::Reversed);
+            assert_eq!(ids(&reversed), ids(&expected), "shift {shift}, reversed");
+        }
+    }
+
+    #[test]
+    fn findings_meet_their_decisions_in_reverse_input_order() {
+        let base = crate::report::fixtures::sample_verdict().findings;
+        let (a, b) = base.split_at(base.len() / 2);
+        let parts = || {
+            vec![
+                (Format::Trivy, a.iter().map(|e| e.finding.clone()).collect()),
+                (Format::Sarif, b.iter().map(|e| e.finding.clone()).collect()),
+            ]
+        };
+        let decisions: Vec<Decision> = base.iter().map(|e| e.decision.clone()).collect();
+        let statuses: Vec<BaselineStatus> = (0..base.len())
+            .map(|i| {
+                if i % 2 == 0 {
+                    BaselineStatus::New
+                } else {
+                    BaselineStatus::Existing {
+                        first_seen: jiff::civil::date(2025, 1, i as i8),
+                    }
+                }
+            })
+            .collect();
+        let group_of: Vec<Option<usize>> =
+            (0..base.len()).map(|i| (i % 3 == 0).then_some(i)).collect();
+        let paired = pair_with_decisions(
+            parts(),
+            PerFinding {
+                decisions: decisions.clone(),
+                baseline: statuses.clone(),
+                group_of: group_of.clone(),
+            },
+        );
+        assert_eq!(paired.len(), base.len());
+        for (i, (got, want)) in paired.iter().rev().zip(&base).enumerate() {
+            assert_eq!(got.finding, want.finding);
+            assert_eq!(got.decision.reason, want.decision.reason);
+            assert_eq!(got.baseline, Some(statuses[i]));
+            assert_eq!(got.group, group_of[i]);
+        }
+        assert_eq!(paired[0].format, Format::Sarif);
+        assert_eq!(paired[paired.len() - 1].format, Format::Trivy);
+        // Without a baseline every standing is `None`.
+        let paired = pair_with_decisions(
+            parts(),
+            PerFinding {
+                decisions,
+                baseline: Vec::new(),
+                group_of,
+            },
+        );
+        assert_eq!(paired.len(), base.len());
+        assert!(paired.iter().all(|e| e.baseline.is_none()));
+    }
+
+    #[test]
+    fn ranks_follow_byte_order() {
+        let r = ranks(["b", "a", "b", "Z", "é"].into_iter());
+        assert_eq!(r, [2, 1, 2, 0, 3]);
+    }
 
     #[test]
     fn permutation_reorders_in_place() {

@@ -26,12 +26,18 @@ impl Fingerprint {
     }
 
     pub fn to_hex(&self) -> String {
-        let mut s = String::with_capacity(32);
-        for byte in self.0 {
-            use fmt::Write;
-            let _ = write!(s, "{byte:02x}");
+        self.hex_bytes().iter().map(|&b| char::from(b)).collect()
+    }
+
+    /// The 32 lowercase hex digits, without allocating (written once per finding per output).
+    fn hex_bytes(&self) -> [u8; 32] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (i, byte) in self.0.iter().enumerate() {
+            out[2 * i] = HEX[usize::from(byte >> 4)];
+            out[2 * i + 1] = HEX[usize::from(byte & 0xf)];
         }
-        s
+        out
     }
 
     /// Parses 32 hex characters (as written to JSON outputs and baselines).
@@ -50,13 +56,18 @@ impl Fingerprint {
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
+        let hex = self.hex_bytes();
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
     }
 }
 
 impl Serialize for Fingerprint {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
+        let hex = self.hex_bytes();
+        match std::str::from_utf8(&hex) {
+            Ok(s) => serializer.serialize_str(s),
+            Err(_) => Err(serde::ser::Error::custom("fingerprint hex is ASCII")),
+        }
     }
 }
 

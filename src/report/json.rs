@@ -27,8 +27,8 @@ use serde::ser::SerializeSeq;
 use crate::baseline;
 use crate::ingest::{Format, ReportStats};
 use crate::model::{
-    Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, ToolSuppression,
-    VulnId,
+    Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, SeveritySource,
+    ToolSuppression, VulnId,
 };
 use crate::policy::{Outcome, Policy, Waiver, WaiverState};
 use crate::verdict::{Evaluated, Verdict};
@@ -174,7 +174,7 @@ struct JsonFinding<'a> {
     description: Option<&'a str>,
     severity: Severity,
     effective_severity: Severity,
-    severity_source: String,
+    severity_source: Shown<'a, SeveritySource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<Confidence>,
     location: &'a Location,
@@ -217,6 +217,15 @@ struct JsonFinding<'a> {
     input: &'a str,
 }
 
+/// A value written as its `Display` text, without building a `String` per finding first.
+struct Shown<'a, T>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for Shown<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
 impl<'a> JsonFinding<'a> {
     fn new(e: &'a Evaluated, verdict: &'a Verdict) -> Self {
         let f = &e.finding;
@@ -233,7 +242,7 @@ impl<'a> JsonFinding<'a> {
             description: f.description.as_deref(),
             severity: f.severity,
             effective_severity: e.decision.effective_severity,
-            severity_source: f.severity_source.to_string(),
+            severity_source: Shown(&f.severity_source),
             confidence: f.confidence,
             location: &f.location,
             fix: f.fix.as_ref(),
@@ -337,7 +346,8 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
         findings: Findings(verdict),
         fixed,
     };
-    let mut buffered = std::io::BufWriter::new(out);
+    // serde_json writes many small pieces; a large buffer keeps them off the `dyn Write`.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
     serde_json::to_writer_pretty(&mut buffered, &doc).map_err(std::io::Error::from)?;
     buffered.write_all(b"\n")?;
     buffered.flush()
