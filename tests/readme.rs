@@ -53,6 +53,20 @@ const EXPECTED: &[(&str, Expect)] = &[
         Expect::CiRun("cargo run --release -- check examples/reports"),
     ),
     ("cargo test --locked", Expect::CiRun("cargo test --locked")),
+    // The benchmark is a measurement of minutes; CI runs its small case so the script, the
+    // generator and the floor keep building and running.
+    (
+        "bench/run.sh",
+        Expect::CiRun("bench/run.sh --runs 1 --cases small"),
+    ),
+    (
+        "bench/run.sh --full",
+        Expect::CiRun("bench/run.sh --runs 1 --cases small"),
+    ),
+    (
+        "bench/run.sh --runs 5 --cases sarif,small",
+        Expect::CiRun("bench/run.sh --runs 1 --cases small"),
+    ),
     (
         "cargo install --locked --path .",
         Expect::CiRun("cargo install --locked --path . --root"),
