@@ -783,11 +783,11 @@ mod schema_tests {
             severity_source: SeveritySource::new("test", ""),
             confidence: None,
             location: Location {
-                package: Some(PackageLocation {
+                package: Some(Box::new(PackageLocation {
                     name: "log4j-core".into(),
                     version: Some("2.14.1".into()),
                     ..Default::default()
-                }),
+                })),
                 ..Default::default()
             },
             fix: None,

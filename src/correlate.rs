@@ -250,11 +250,11 @@ mod tests {
             severity_source: SeveritySource::new("test", ""),
             confidence: None,
             location: Location {
-                package: Some(PackageLocation {
+                package: Some(Box::new(PackageLocation {
                     name: package.into(),
                     version: Some(version.into()),
                     ..Default::default()
-                }),
+                })),
                 ..Default::default()
             },
             fix: None,

@@ -55,7 +55,8 @@ impl Status {
 /// A finding and what the policy decided about it.
 #[derive(Debug, Clone)]
 pub struct Evaluated {
-    pub finding: Finding,
+    /// Boxed: the verdict sorts and moves findings, and a `Finding` is several hundred bytes.
+    pub finding: Box<Finding>,
     /// The format of the report the finding came from.
     pub format: Format,
     pub decision: Decision,
@@ -468,7 +469,7 @@ fn pair_with_decisions(parts: Vec<(Format, Vec<Finding>)>, mut per: PerFinding) 
             // `evaluate` returns exactly one decision per finding.
             if let Some(decision) = take_at(&mut per.decisions, k) {
                 out.push(Evaluated {
-                    finding,
+                    finding: Box::new(finding),
                     format,
                     decision,
                     baseline,
@@ -711,8 +712,14 @@ mod tests {
         let (a, b) = base.split_at(base.len() / 2);
         let parts = || {
             vec![
-                (Format::Trivy, a.iter().map(|e| e.finding.clone()).collect()),
-                (Format::Sarif, b.iter().map(|e| e.finding.clone()).collect()),
+                (
+                    Format::Trivy,
+                    a.iter().map(|e| (*e.finding).clone()).collect(),
+                ),
+                (
+                    Format::Sarif,
+                    b.iter().map(|e| (*e.finding).clone()).collect(),
+                ),
             ]
         };
         let decisions: Vec<Decision> = base.iter().map(|e| e.decision.clone()).collect();

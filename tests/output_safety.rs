@@ -183,7 +183,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
     };
     match kind {
         FindingKind::Web => {
-            location.web = Some(WebLocation {
+            location.web = Some(Box::new(WebLocation {
                 site: s.target.clone(),
                 instances: vec![WebInstance {
                     uri: s.path.clone(),
@@ -194,26 +194,26 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
                     other_info: Some(s.extra.clone()),
                 }],
                 count: Some(3),
-            })
+            }))
         }
         FindingKind::Vulnerability => {
-            location.package = Some(PackageLocation {
+            location.package = Some(Box::new(PackageLocation {
                 name: s.extra.clone(),
                 version: Some(s.rule.clone()),
                 path: Some(s.path.clone()),
                 purl: None,
                 layer: None,
-            })
+            }))
         }
         FindingKind::Misconfiguration => {
-            location.resource = Some(ResourceLocation {
+            location.resource = Some(Box::new(ResourceLocation {
                 namespace: Some(s.extra.clone()),
                 kind: s.rule.clone(),
                 name: s.path.clone(),
-            });
-            location.file = Some(file);
+            }));
+            location.file = Some(Box::new(file));
         }
-        _ => location.file = Some(file),
+        _ => location.file = Some(Box::new(file)),
     }
     Finding {
         fingerprint: Fingerprint::builder("prop").field(&n.to_string()).finish(),

@@ -1756,7 +1756,7 @@ fn convert(
                 end_line: r.end_line.0,
                 end_column: r.end_column.0,
             };
-            location.file = Some(FileLocation {
+            location.file = Some(Box::new(FileLocation {
                 path: resolve_uri(uri, base_id, ctx.bases),
                 region: Some(region).filter(|r| *r != Region::default()),
                 snippet: if secret {
@@ -1764,7 +1764,7 @@ fn convert(
                 } else {
                     snippet.map(str::to_owned)
                 },
-            });
+            }));
         } else if let Some(name) = logical_name(loc.logical.0.as_ref(), ctx) {
             identity_path = name.to_owned();
             location.target = Some(name.to_owned());
@@ -1776,12 +1776,12 @@ fn convert(
     if kind == FindingKind::Vulnerability
         && let Some((name, version, path)) = message.as_deref().and_then(package_from_message)
     {
-        location.package = Some(PackageLocation {
+        location.package = Some(Box::new(PackageLocation {
             name,
             version: Some(version),
             path,
             ..PackageLocation::default()
-        });
+        }));
     }
 
     // Tool fingerprints.

@@ -398,7 +398,7 @@ impl Builder {
             confidence: None,
             location: Location {
                 target: ctx.target.map(str::to_owned),
-                resource: ctx.resource.cloned(),
+                resource: ctx.resource.cloned().map(Box::new),
                 ..Location::default()
             },
             fix: None,
@@ -493,13 +493,13 @@ impl Builder {
                     .find(|r| r.starts_with("pkg:"))
             });
         if !pkg_name.is_empty() || installed.is_some() || pkg_path.is_some() || purl.is_some() {
-            f.location.package = Some(PackageLocation {
+            f.location.package = Some(Box::new(PackageLocation {
                 name: pkg_name.to_owned(),
                 version: installed.map(str::to_owned),
                 path: pkg_path.map(str::to_owned),
                 purl: purl.map(str::to_owned),
                 layer: layer.map(str::to_owned),
-            });
+            }));
         }
         if let Some(fixed) = v.fixed_version.get() {
             f.fix = Some(Fix {
@@ -562,14 +562,14 @@ impl Builder {
             (None, None) => None,
         };
         if let Some(path) = ctx.target {
-            f.location.file = Some(FileLocation {
+            f.location.file = Some(Box::new(FileLocation {
                 path: path.to_owned(),
                 region: region(
                     cause.and_then(|c| c.start_line.0),
                     cause.and_then(|c| c.end_line.0),
                 ),
                 snippet: None,
-            });
+            }));
         }
         if let Some(res) = m.resolution.get() {
             f.fix = Some(Fix {
@@ -603,12 +603,12 @@ impl Builder {
             severity,
         );
         if let Some(path) = ctx.target {
-            f.location.file = Some(FileLocation {
+            f.location.file = Some(Box::new(FileLocation {
                 path: path.to_owned(),
                 region: region(start, s.end_line.0),
                 // The matched text is never read; say that there was one.
                 snippet: s.has_match.0.then(|| REDACTED.to_owned()),
-            });
+            }));
         }
         f.extra.tags = ctx.tags(s.category.get());
         self.findings.push(f);
@@ -638,14 +638,18 @@ impl Builder {
             title,
             severity,
         );
-        f.location.package = pkg.map(|p| PackageLocation {
-            name: p.to_owned(),
-            ..PackageLocation::default()
+        f.location.package = pkg.map(|p| {
+            Box::new(PackageLocation {
+                name: p.to_owned(),
+                ..PackageLocation::default()
+            })
         });
-        f.location.file = file.map(|p| FileLocation {
-            path: p.to_owned(),
-            region: None,
-            snippet: None,
+        f.location.file = file.map(|p| {
+            Box::new(FileLocation {
+                path: p.to_owned(),
+                region: None,
+                snippet: None,
+            })
         });
         f.extra.tags = ctx.tags(l.category.get());
         f.extra.help_uri = l.link.owned();
@@ -2009,7 +2013,7 @@ mod tests {
     fn resource(f: &Finding) -> String {
         f.location
             .resource
-            .as_ref()
+            .as_deref()
             .map(ResourceLocation::display)
             .unwrap_or_default()
     }

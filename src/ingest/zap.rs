@@ -412,11 +412,11 @@ impl<'c> Normaliser<'c> {
             confidence,
             location: Location {
                 target: Some(site.display.clone()),
-                web: Some(WebLocation {
+                web: Some(Box::new(WebLocation {
                     site: site.display.clone(),
                     instances,
                     count,
-                }),
+                })),
                 ..Default::default()
             },
             fix: solution.map(|s| Fix {

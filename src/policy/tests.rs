@@ -68,11 +68,11 @@ fn vuln(id: &str, severity: Severity, package: &str, fixed: Option<&str>) -> Fin
     f.scanner.name = "Trivy".into();
     f.location = Location {
         target: Some("alpine:3.19 (alpine 3.19.1)".into()),
-        package: Some(PackageLocation {
+        package: Some(Box::new(PackageLocation {
             name: package.into(),
             version: Some("1.0.0".into()),
             ..Default::default()
-        }),
+        })),
         ..Default::default()
     };
     f.fix = fixed.map(|v| Fix {
@@ -89,11 +89,11 @@ fn vuln(id: &str, severity: Severity, package: &str, fixed: Option<&str>) -> Fin
 fn code(rule: &str, severity: Severity, path: &str) -> Finding {
     let mut f = finding(FindingKind::Code, rule, severity);
     f.scanner.name = "Semgrep OSS".into();
-    f.location.file = Some(FileLocation {
+    f.location.file = Some(Box::new(FileLocation {
         path: path.into(),
         region: None,
         snippet: None,
-    });
+    }));
     f.fingerprint = Fingerprint::builder("code")
         .field(rule)
         .field(path)
@@ -104,7 +104,7 @@ fn code(rule: &str, severity: Severity, path: &str) -> Finding {
 fn web(plugin: &str, severity: Severity, urls: &[&str]) -> Finding {
     let mut f = finding(FindingKind::Web, plugin, severity);
     f.scanner.name = "ZAP".into();
-    f.location.web = Some(WebLocation {
+    f.location.web = Some(Box::new(WebLocation {
         site: "https://app.test".into(),
         instances: urls
             .iter()
@@ -114,7 +114,7 @@ fn web(plugin: &str, severity: Severity, urls: &[&str]) -> Finding {
             })
             .collect(),
         count: None,
-    });
+    }));
     f
 }
 
@@ -723,15 +723,15 @@ fn waivers_come_after_tool_suppressions_and_before_rules() {
         "#,
     );
     let mut s = finding(FindingKind::Secret, "generic-api-key", Severity::Low);
-    s.location.file = Some(FileLocation {
+    s.location.file = Some(Box::new(FileLocation {
         path: "tests/fixtures/creds.json".into(),
         ..Default::default()
-    });
+    }));
     assert_eq!(one(&p, &s).outcome, Outcome::Waived);
-    s.location.file = Some(FileLocation {
+    s.location.file = Some(Box::new(FileLocation {
         path: "src/config.py".into(),
         ..Default::default()
-    });
+    }));
     assert_eq!(one(&p, &s).outcome, Outcome::Fail);
 }
 

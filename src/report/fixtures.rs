@@ -156,13 +156,13 @@ fn sample_inputs() -> Vec<Input> {
     ));
     log4j.location = Location {
         target: Some("app/lib/log4j-core-2.14.1.jar".into()),
-        package: Some(PackageLocation {
+        package: Some(Box::new(PackageLocation {
             name: "org.apache.logging.log4j:log4j-core".into(),
             version: Some("2.14.1".into()),
             path: None,
             purl: Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1".into()),
             layer: None,
-        }),
+        })),
         ..Location::default()
     };
     log4j.fix = Some(Fix {
@@ -191,7 +191,7 @@ fn sample_inputs() -> Vec<Input> {
     secret.vuln_ids.clear();
     secret.location = Location {
         target: Some("deploy/.env".into()),
-        file: Some(FileLocation {
+        file: Some(Box::new(FileLocation {
             path: "deploy/.env".into(),
             region: Some(Region {
                 start_line: Some(3),
@@ -199,7 +199,7 @@ fn sample_inputs() -> Vec<Input> {
                 ..Region::default()
             }),
             snippet: Some(crate::model::REDACTED.into()),
-        }),
+        })),
         ..Location::default()
     };
 
@@ -214,11 +214,11 @@ fn sample_inputs() -> Vec<Input> {
     );
     unknown.location = Location {
         target: Some("shop/web:1.9 (debian 12.7)".into()),
-        package: Some(PackageLocation {
+        package: Some(Box::new(PackageLocation {
             name: "bash".into(),
             version: Some("5.2.15-2+b7".into()),
             ..PackageLocation::default()
-        }),
+        })),
         ..Location::default()
     };
 
@@ -233,11 +233,11 @@ fn sample_inputs() -> Vec<Input> {
     );
     misconfig.location = Location {
         target: Some("Deployment/web".into()),
-        resource: Some(ResourceLocation {
+        resource: Some(Box::new(ResourceLocation {
             namespace: Some("shop".into()),
             kind: "Deployment".into(),
             name: "web".into(),
-        }),
+        })),
         ..Location::default()
     };
     misconfig.fix = Some(Fix {
@@ -260,7 +260,7 @@ fn sample_inputs() -> Vec<Input> {
     csp.cwes = vec![693];
     csp.location = Location {
         target: Some("https://staging.shop.example.com".into()),
-        web: Some(WebLocation {
+        web: Some(Box::new(WebLocation {
             site: "https://staging.shop.example.com".into(),
             instances: vec![
                 WebInstance {
@@ -275,7 +275,7 @@ fn sample_inputs() -> Vec<Input> {
                 },
             ],
             count: Some(7),
-        }),
+        })),
         ..Location::default()
     };
     csp.extra.rule_name = Some("10038-1".into());
@@ -296,7 +296,7 @@ fn sample_inputs() -> Vec<Input> {
     });
     comments.location = Location {
         target: Some("https://staging.shop.example.com".into()),
-        web: Some(WebLocation {
+        web: Some(Box::new(WebLocation {
             site: "https://staging.shop.example.com".into(),
             instances: vec![WebInstance {
                 uri: "https://staging.shop.example.com/static/vendor.js".into(),
@@ -305,7 +305,7 @@ fn sample_inputs() -> Vec<Input> {
                 ..WebInstance::default()
             }],
             count: None,
-        }),
+        })),
         ..Location::default()
     };
 
@@ -320,7 +320,7 @@ fn sample_inputs() -> Vec<Input> {
     );
     shell.cwes = vec![78];
     shell.location = Location {
-        file: Some(FileLocation {
+        file: Some(Box::new(FileLocation {
             path: "tools/release.py".into(),
             region: Some(Region {
                 start_line: Some(41),
@@ -329,7 +329,7 @@ fn sample_inputs() -> Vec<Input> {
                 end_column: Some(58),
             }),
             snippet: Some("subprocess.run(\"git tag \" + VERSION, shell=True)".into()),
-        }),
+        })),
         ..Location::default()
     };
     shell.suppression = Some(ToolSuppression {
@@ -350,7 +350,7 @@ fn sample_inputs() -> Vec<Input> {
     );
     xss.cwes = vec![79];
     xss.location = Location {
-        file: Some(FileLocation {
+        file: Some(Box::new(FileLocation {
             path: "shop/templates/receipt.html".into(),
             region: Some(Region {
                 start_line: Some(14),
@@ -359,7 +359,7 @@ fn sample_inputs() -> Vec<Input> {
                 end_column: Some(3),
             }),
             snippet: Some("{% autoescape off %}".into()),
-        }),
+        })),
         ..Location::default()
     };
 
@@ -425,11 +425,11 @@ pub fn baseline_verdict() -> Verdict {
         SeveritySource::new("sarif level on result", "error"),
         "reports/semgrep.sarif",
     );
-    gone.location.file = Some(FileLocation {
+    gone.location.file = Some(Box::new(FileLocation {
         path: "shop/app.py".into(),
         region: None,
         snippet: None,
-    });
+    }));
     then[3].report.findings.push(gone);
     let mut ckv = base(
         &checkov,
@@ -440,11 +440,11 @@ pub fn baseline_verdict() -> Verdict {
         SeveritySource::new("sarif level on result", "warning"),
         "reports/checkov.sarif",
     );
-    ckv.location.file = Some(FileLocation {
+    ckv.location.file = Some(Box::new(FileLocation {
         path: "deploy/web.yaml".into(),
         region: None,
         snippet: None,
-    });
+    }));
     then.push(input(
         "reports/checkov.sarif",
         Format::Sarif,
@@ -466,17 +466,17 @@ pub fn baseline_verdict() -> Verdict {
     );
     log4j.vuln_ids = VulnId::parse("CVE-2021-44228").into_iter().collect();
     log4j.location = Location {
-        package: Some(PackageLocation {
+        package: Some(Box::new(PackageLocation {
             name: "log4j-core".into(),
             version: Some("2.14.1".into()),
             path: Some("/app/lib/log4j-core-2.14.1.jar".into()),
             ..PackageLocation::default()
-        }),
-        file: Some(FileLocation {
+        })),
+        file: Some(Box::new(FileLocation {
             path: "app/lib/log4j-core-2.14.1.jar".into(),
             region: None,
             snippet: None,
-        }),
+        })),
         ..Location::default()
     };
     let mut inputs = sample_inputs();
@@ -523,7 +523,7 @@ pub fn hostile_verdict() -> Verdict {
     );
     code.description = Some(Arc::from(HOSTILE));
     code.location = Location {
-        file: Some(FileLocation {
+        file: Some(Box::new(FileLocation {
             path: format!("src/{HOSTILE}.py"),
             region: Some(Region {
                 start_line: Some(3),
@@ -532,7 +532,7 @@ pub fn hostile_verdict() -> Verdict {
                 end_column: Some(2),
             }),
             snippet: Some(HOSTILE.into()),
-        }),
+        })),
         ..Location::default()
     };
     code.references = vec![format!("javascript:alert(1)//{HOSTILE}")];
@@ -547,7 +547,7 @@ pub fn hostile_verdict() -> Verdict {
     );
     web.location = Location {
         target: Some(HOSTILE.into()),
-        web: Some(WebLocation {
+        web: Some(Box::new(WebLocation {
             site: format!("https://evil.example/{HOSTILE}"),
             instances: vec![WebInstance {
                 uri: format!("https://evil.example/?q={HOSTILE}"),
@@ -558,7 +558,7 @@ pub fn hostile_verdict() -> Verdict {
                 other_info: Some(HOSTILE.into()),
             }],
             count: Some(1),
-        }),
+        })),
         ..Location::default()
     };
     web.suppression = Some(ToolSuppression {

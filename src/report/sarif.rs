@@ -2373,14 +2373,14 @@ mod tests {
 
         let at = |path: String, line: u64, n: u64| {
             let mut f = finding("Semgrep", None, &format!("r{n}"), Severity::High, n);
-            f.location.file = Some(FileLocation {
+            f.location.file = Some(Box::new(FileLocation {
                 path,
                 region: Some(Region {
                     start_line: Some(line),
                     ..Region::default()
                 }),
                 snippet: None,
-            });
+            }));
             f
         };
         let verdict = verdict_of(vec![
