@@ -630,15 +630,26 @@ fn build_groups(groups: &[correlate::Group], findings: &mut [Evaluated]) -> Vec<
 }
 
 fn summarize(findings: &[Evaluated]) -> Summary {
-    let mut summary = Summary::new();
+    // Counted under borrowed names first: a `String` per finding was measurable at 10^6.
+    let mut counts: HashMap<(&str, Severity, Outcome), u64> = HashMap::new();
     for f in findings {
-        *summary
-            .entry(f.finding.scanner.name.to_string())
-            .or_default()
-            .entry(f.finding.severity)
-            .or_default()
-            .entry(f.decision.outcome)
+        *counts
+            .entry((
+                &f.finding.scanner.name,
+                f.finding.severity,
+                f.decision.outcome,
+            ))
             .or_default() += 1;
+    }
+    let mut summary = Summary::new();
+    for ((scanner, severity, outcome), n) in counts {
+        *summary
+            .entry(scanner.to_owned())
+            .or_default()
+            .entry(severity)
+            .or_default()
+            .entry(outcome)
+            .or_default() += n;
     }
     summary
 }
