@@ -1,8 +1,11 @@
 //! Baselines and correlation as a user meets them: `scangate baseline`, then `scangate check
 //! --baseline`, with the built binary, a cleared environment and `SCANGATE_TODAY`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::output::{code, stderr, stdout};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,18 +20,6 @@ fn scangate_in(dir: Option<&Path>, today: &str, args: &[&str]) -> Output {
         .env("SCANGATE_TODAY", today)
         .output()
         .expect("the binary runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn both(o: &Output) -> String {

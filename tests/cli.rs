@@ -1,8 +1,11 @@
 //! The CLI contract as a user meets it: the built binary, a cleared environment, exit codes,
 //! messages naming the file and position, `--help`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::output::{code, stderr, stdout};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,18 +18,6 @@ fn scangate(args: &[&str]) -> Output {
         .env_clear()
         .output()
         .expect("the binary runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> PathBuf {

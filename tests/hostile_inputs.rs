@@ -7,6 +7,8 @@
 //!
 //! What is guaranteed is summarised in the README's "Hardening" section.
 
+mod support;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -18,6 +20,7 @@ use scangate::exit::ExitStatus;
 use scangate::ingest::{self, IngestError, Input, InputError, InputSpec};
 use scangate::policy::Policy;
 use scangate::verdict::{RunSettings, Verdict};
+use support::output::{code, stderr, stdout};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -71,25 +74,6 @@ fn run_in(cwd: &Path, args: &[&str]) -> Output {
         stdout: out_reader.join().expect("stdout reader"),
         stderr: err_reader.join().expect("stderr reader"),
     }
-}
-
-/// Exit code; a crash (signal: stack overflow, abort) fails the test with the output.
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or_else(|| {
-        panic!(
-            "scangate was killed by a signal ({:?}): {}",
-            o.status,
-            stderr(o)
-        )
-    })
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use support::fake_github::FakeGithub;
+use support::output::code;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -89,10 +90,6 @@ impl Workspace {
             .output()
             .expect("sh runs")
     }
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited")
 }
 
 fn log(o: &Output) -> String {

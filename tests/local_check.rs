@@ -2,8 +2,11 @@
 //! no progress line when stderr is not a terminal, `scangate completions SHELL` and
 //! `scangate man`, and their `--help`.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
+use support::output::{code, stderr, stdout};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,18 +23,6 @@ fn scangate_in(cwd: &Path, args: &[&str]) -> Output {
 
 fn scangate(args: &[&str]) -> Output {
     scangate_in(root(), args)
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn snapshot_settings() -> insta::Settings {

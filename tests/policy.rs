@@ -3,8 +3,11 @@
 //! (`SCANGATE_TODAY`), stale waivers, required reports, `--explain`, `scangate init` and
 //! `scangate policy check`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::output::{code, stderr, stdout};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,18 +22,6 @@ fn scangate_in(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         .envs(env.iter().copied())
         .output()
         .expect("the binary runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
