@@ -33,42 +33,117 @@
 //! except the keys that decide a finding's existence, severity, status or rule id
 //! ([`DECIDING_KEYS`], and a repeated `CVSS` source): repeated, they make the report invalid.
 //!
+//! Reading is one streaming pass over the bytes: each entry is converted into its finding as
+//! serde hands it over, and the report is never held as a tree next to its findings (large
+//! reports are 10^5 entries). What a finding takes from enclosing objects (`Target`, a
+//! resource's name, `ArtifactName`, `Trivy.Version`) is applied once known; a document whose
+//! keys come in an order that cannot be streamed is read again holding findings back (see
+//! [`Builder`]), with the same result. An advisory's description is shared by every finding
+//! of that advisory.
+//!
 //! Format references: Trivy `pkg/types/report.go`, `pkg/types/vulnerability.go`,
 //! `pkg/types/misconfiguration.go`, `pkg/k8s/report/report.go`
 //! (<https://github.com/aquasecurity/trivy>).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 use super::{Format, IngestError, ParseContext, ParsedReport, ReportStats, json};
 use crate::model::{
-    CvssScore, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
-    PackageLocation, REDACTED, Region, ResourceLocation, Scanner, Severity, SeveritySource, Text,
-    VulnId, parse_cwe,
+    CvssScore, Extra, FileLocation, Finding, FindingKind, Fingerprint, FingerprintBuilder, Fix,
+    Location, PackageLocation, REDACTED, Region, ResourceLocation, Scanner, Severity,
+    SeveritySource, Text, VulnId, parse_cwe,
 };
 
 /// Parses one Trivy JSON report.
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
-    let doc: Document<'_> = json::from_slice(bytes)?;
+    let (mut b, doc) = read(bytes, ctx)?;
     match doc {
-        Document::Null => {
-            let mut b = Builder::new(ctx, None, None);
+        Doc::Null => {
             b.stats
                 .notes
                 .push("JSON null: a legacy Trivy report without results".into());
-            Ok(b.finish())
+            Ok(b.finish(None, None))
         }
-        Document::Other(what) => Err(wrong_format(format!(
+        Doc::Other(what) => Err(wrong_format(format!(
             "the document is {what}; a Trivy report is an object, an array of results or null"
         ))),
-        Document::Legacy(elements) => parse_legacy(elements, ctx),
-        Document::Object(report) => parse_object(*report, ctx),
+        Doc::Legacy { len, bad } => {
+            // The whole shape is checked, not just the first element: an array of numbers or
+            // of foreign objects is not a report, whatever its first element says.
+            if let Some((i, what)) = bad {
+                return Err(wrong_format(match what {
+                    Some(what) => format!(
+                        "element {i} of the top-level array is {what}, not a Trivy result object"
+                    ),
+                    None => format!(
+                        "element {i} of the top-level array has none of the keys of a Trivy \
+                         result (Target, Class, Type, Vulnerabilities, Misconfigurations, \
+                         Secrets, Licenses)"
+                    ),
+                }));
+            }
+            b.stats.notes.push(format!(
+                "legacy Trivy array layout (before SchemaVersion 2), {len} result{}",
+                plural(len)
+            ));
+            Ok(b.finish(None, None))
+        }
+        Doc::Object(top) => finish_object(b, *top),
+    }
+}
+
+/// Runs the streaming parse: fast (eager) first, and again in deferred mode when the eager
+/// pass met keys in an order it cannot stream (see [`Builder::eager`]). On a JSON error the
+/// document is parsed once more through `serde_path_to_error` for the error's JSON path, as
+/// [`json::from_slice`] does for the other parsers.
+fn read<'de>(
+    bytes: &'de [u8],
+    ctx: &ParseContext,
+) -> Result<(Builder<'de>, Doc<'de>), IngestError> {
+    let first = match read_with(bytes, ctx, true) {
+        Ok(done) => return Ok(done),
+        Err((_, true)) => match read_with(bytes, ctx, false) {
+            Ok(done) => return Ok(done),
+            Err((e, _)) => e,
+        },
+        Err((e, _)) => e,
+    };
+    let mut b = Builder::new(ctx, false);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut track = serde_path_to_error::Track::new();
+    let path = match DocSeed(&mut b)
+        .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+    {
+        Err(_) => Some(json::json_path(&track.path())),
+        Ok(_) => None,
+    };
+    Err(IngestError::json(&first, path))
+}
+
+/// One pass; the error comes with whether it was the eager pass giving up.
+#[allow(clippy::type_complexity)]
+fn read_with<'de>(
+    bytes: &'de [u8],
+    ctx: &ParseContext,
+    eager: bool,
+) -> Result<(Builder<'de>, Doc<'de>), (serde_json::Error, bool)> {
+    let mut b = Builder::new(ctx, eager);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let doc = DocSeed(&mut b)
+        .deserialize(&mut de)
+        .and_then(|doc| de.end().map(|()| doc));
+    match doc {
+        Ok(doc) => Ok((b, doc)),
+        Err(e) => Err((e, b.restart)),
     }
 }
 
@@ -79,51 +154,15 @@ fn wrong_format(reason: String) -> IngestError {
     }
 }
 
-fn parse_legacy(
-    elements: Vec<Element<'_>>,
-    ctx: &ParseContext,
-) -> Result<ParsedReport, IngestError> {
-    // Check the whole shape before building anything: an array of numbers or of foreign
-    // objects is not a report, whatever its first element says.
-    for (i, e) in elements.iter().enumerate() {
-        match e {
-            Element::NotObject(what) => {
-                return Err(wrong_format(format!(
-                    "element {i} of the top-level array is {what}, not a Trivy result object"
-                )));
-            }
-            Element::Result(r) if r.known == 0 => {
-                return Err(wrong_format(format!(
-                    "element {i} of the top-level array has none of the keys of a Trivy result \
-                     (Target, Class, Type, Vulnerabilities, Misconfigurations, Secrets, Licenses)"
-                )));
-            }
-            Element::Result(_) => {}
-        }
-    }
-    let mut b = Builder::new(ctx, None, None);
-    let n = elements.len();
-    for e in elements {
-        if let Element::Result(r) = e {
-            b.result(r, None);
-        }
-    }
-    b.stats.notes.push(format!(
-        "legacy Trivy array layout (before SchemaVersion 2), {n} result{}",
-        plural(n)
-    ));
-    Ok(b.finish())
-}
-
-fn parse_object(report: Report<'_>, ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
-    if report.known == 0 {
+fn finish_object(mut b: Builder<'_>, top: Top<'_>) -> Result<ParsedReport, IngestError> {
+    if top.known == 0 {
         return Err(wrong_format(
             "the JSON object has none of Trivy's top-level keys (SchemaVersion, ArtifactName, \
              ArtifactType, Results, ClusterName, Resources)"
                 .into(),
         ));
     }
-    if let Some(v) = &report.schema_version {
+    if let Some(v) = &top.schema_version {
         let text = v.get().unwrap_or("");
         if text.parse::<f64>().ok() != Some(2.0) {
             return Err(IngestError::UnsupportedVersion {
@@ -141,75 +180,59 @@ fn parse_object(report: Report<'_>, ctx: &ParseContext) -> Result<ParsedReport, 
     // Resource lists must hold resources: a single Trivy result object (whose
     // `Vulnerabilities` are vulnerabilities, not resources) would otherwise read as an empty
     // Kubernetes report.
-    let lists = [
-        ("Resources", &report.resources.0),
-        ("Findings", &report.k8s_findings.0),
-        ("Vulnerabilities", &report.k8s_vulnerabilities.0),
-        ("Misconfigurations", &report.k8s_misconfigurations.0),
-    ];
-    for (key, list) in lists {
-        for (i, res) in list.iter().flatten().enumerate() {
-            if res.known == 0 {
-                return Err(wrong_format(format!(
-                    "$.{key}[{i}] is not a Kubernetes resource (no Namespace, Kind, Name or \
-                     Results); top-level `{key}` in a Trivy report lists Kubernetes resources"
-                )));
-            }
+    for (key, list) in RESOURCE_LISTS.iter().zip(&top.lists[1..]) {
+        if let Some(i) = list.first_foreign {
+            return Err(wrong_format(format!(
+                "$.{key}[{i}] is not a Kubernetes resource (no Namespace, Kind, Name or \
+                 Results); top-level `{key}` in a Trivy report lists Kubernetes resources"
+            )));
         }
     }
 
-    let version = report
+    let version = top
         .trivy
         .0
         .as_ref()
         .and_then(|t| t.version.get())
         .map(Text::from);
-    let artifact = report.artifact_name.owned();
-    let mut b = Builder::new(ctx, version, artifact.clone());
-    let layout = describe_layout(&report, artifact.as_deref());
-
-    let n_results = report.results.0.as_ref().map_or(0, Vec::len);
-    for r in report.results.0.into_iter().flatten() {
-        b.result(r, None);
-    }
-    let mut n_resources = 0usize;
-    for list in [
-        report.resources.0,
-        report.k8s_findings.0,
-        report.k8s_vulnerabilities.0,
-        report.k8s_misconfigurations.0,
-    ] {
-        for res in list.into_iter().flatten() {
-            n_resources += 1;
-            b.resource(res);
-        }
-    }
+    let artifact = top.artifact_name.owned();
+    let layout = describe_layout(&top, artifact.as_deref());
+    let n_results = top.lists[0].len;
+    let n_resources: usize = top.lists[1..].iter().map(|l| l.len).sum();
     let counts = match (n_results, n_resources) {
         (r, 0) => format!("{r} result{}", plural(r)),
         (0, k) => format!("{k} resource{}", plural(k)),
         (r, k) => format!("{r} result{}, {k} resource{}", plural(r), plural(k)),
     };
-    b.stats.notes.insert(0, format!("{layout}, {counts}"));
-    Ok(b.finish())
+    b.stats.notes.push(format!("{layout}, {counts}"));
+    Ok(b.finish(version, artifact))
 }
 
-fn describe_layout(report: &Report<'_>, artifact: Option<&str>) -> String {
-    let cluster = report
+/// Top-level keys that list Kubernetes resources, in the order their findings are reported.
+const RESOURCE_LISTS: [&str; 4] = [
+    "Resources",
+    "Findings",
+    "Vulnerabilities",
+    "Misconfigurations",
+];
+
+fn describe_layout(top: &Top<'_>, artifact: Option<&str>) -> String {
+    let cluster = top
         .cluster_name
         .get()
         .map(|c| format!(" for cluster `{c}`"))
         .unwrap_or_default();
     let mut k8s = Vec::new();
-    if report.resources.0.is_some() {
+    if top.lists[1].present {
         k8s.push("Resources");
     }
-    if report.k8s_findings.0.is_some() {
+    if top.lists[2].present {
         k8s.push("Findings");
     }
-    if report.k8s_vulnerabilities.0.is_some() || report.k8s_misconfigurations.0.is_some() {
+    if top.lists[3].present || top.lists[4].present {
         k8s.push("classic Vulnerabilities/Misconfigurations resource lists");
     }
-    if !k8s.is_empty() || report.cluster_name.0.is_some() {
+    if !k8s.is_empty() || top.cluster_name.0.is_some() {
         let lists = if k8s.is_empty() {
             "no resources".to_owned()
         } else {
@@ -218,13 +241,13 @@ fn describe_layout(report: &Report<'_>, artifact: Option<&str>) -> String {
         return format!("Trivy Kubernetes report ({lists}){cluster}");
     }
     let what = match artifact {
-        Some(a) => match report.artifact_type.get() {
+        Some(a) => match top.artifact_type.get() {
             Some(t) => format!(" for `{a}` ({t})"),
             None => format!(" for `{a}`"),
         },
         None => String::new(),
     };
-    if report.schema_version.is_some() {
+    if top.schema_version.is_some() {
         format!("Trivy SchemaVersion 2 report{what}")
     } else {
         format!("Trivy report object without SchemaVersion (before 0.20){what}")
@@ -248,42 +271,80 @@ const CVSS_FIELDS: [&str; 3] = [
     "trivy CVSS V2Score",
 ];
 
-struct Builder {
+/// Number of finding lists: `Results` (or the legacy array) and the [`RESOURCE_LISTS`].
+const LISTS: usize = 5;
+
+/// Converts entries into findings while the document is read.
+///
+/// Entries are converted as serde hands them over, so the report is never held as a tree of
+/// borrowed entries next to the findings (that tree cost as much memory as the findings). What
+/// an entry's finding takes from its enclosing objects is applied when it is known:
+/// - a result's `Target`, `Class`, `Type` and a resource's `Namespace`/`Kind`/`Name` (identity,
+///   location, tags). In *eager* mode (the first pass) they are taken as seen before the entry
+///   lists, which is the order Trivy writes; if such a key turns up after an entry list, or the
+///   lists of a result come out of order, the pass gives up (`restart`) and the document is read
+///   again in deferred mode, which holds each result's findings as [`Pending`] until its object
+///   ends. Repeated keys keep their last value either way.
+/// - `ArtifactName` (the location of results without a `Target`) and `Trivy.Version` (the
+///   scanner) may come anywhere in the top-level object: they are patched in at the end.
+struct Builder<'de> {
+    /// Every finding's fingerprint until [`InResult::finish`] computes it.
+    placeholder: Fingerprint,
+    eager: bool,
+    /// The eager pass met an order it cannot stream.
+    restart: bool,
+    /// Version-less until the end, see [`Builder::finish`].
     scanner: Scanner,
     input: Text,
-    /// `ArtifactName`, the target of results whose own `Target` is empty.
-    artifact: Option<String>,
     /// One shared copy per distinct text (descriptions, resolutions): the same CVE repeats
     /// across packages and targets, the same check across resources.
     texts: HashSet<Text>,
-    findings: Vec<Finding>,
+    /// The description last seen per advisory id (borrowed from the input): a hit costs
+    /// hashing the short id and one comparison instead of hashing the whole description.
+    by_id: HashMap<&'de str, Text>,
+    /// Findings of `Results` and of each [`RESOURCE_LISTS`] entry, concatenated at the end:
+    /// the lists may come in any order in the document.
+    lists: [Vec<Finding>; LISTS],
+    /// Indices into `lists` of findings of results without `Target`: located at the
+    /// `ArtifactName`, known at the end.
+    on_artifact: [Vec<usize>; LISTS],
+    resource_errors: [Vec<String>; LISTS],
     stats: ReportStats,
     misconf_pass: u64,
     misconf_exception: u64,
     misconf_other: u64,
-    resource_errors: Vec<String>,
 }
 
-impl Builder {
-    fn new(ctx: &ParseContext, version: Option<Text>, artifact: Option<String>) -> Builder {
+impl<'de> Builder<'de> {
+    fn new(ctx: &ParseContext, eager: bool) -> Builder<'de> {
         Builder {
+            placeholder: Fingerprint::builder("").finish(),
+            eager,
+            restart: false,
             scanner: Scanner {
                 name: Text::from("Trivy"),
-                version,
+                version: None,
             },
             input: ctx.input.clone(),
-            artifact,
             texts: HashSet::new(),
-            findings: Vec::new(),
+            by_id: HashMap::new(),
+            lists: Default::default(),
+            on_artifact: Default::default(),
+            resource_errors: Default::default(),
             stats: ReportStats::default(),
             misconf_pass: 0,
             misconf_exception: 0,
             misconf_other: 0,
-            resource_errors: Vec::new(),
         }
     }
 
-    fn finish(mut self) -> ParsedReport {
+    /// Gives up the eager pass (see [`Builder::eager`]).
+    fn give_up<E: de::Error>(&mut self) -> E {
+        self.restart = true;
+        E::custom("key order not streamable; reading again")
+    }
+
+    fn finish(mut self, version: Option<Text>, artifact: Option<String>) -> ParsedReport {
         let (pass, exc, other) = (
             self.misconf_pass,
             self.misconf_exception,
@@ -305,12 +366,42 @@ impl Builder {
                 parts.join(", ")
             ));
         }
-        for e in self.resource_errors.drain(..) {
-            self.stats.notes.push(e);
+        for errors in &mut self.resource_errors {
+            self.stats.notes.append(errors);
+        }
+        for (list, indices) in self.lists.iter_mut().zip(&self.on_artifact) {
+            for &i in indices {
+                let Some(f) = list.get_mut(i) else { continue };
+                f.location.target.clone_from(&artifact);
+                // Misconfigurations and secrets are located in their target file.
+                if matches!(f.kind, FindingKind::Misconfiguration | FindingKind::Secret) {
+                    match &artifact {
+                        Some(a) => {
+                            if let Some(file) = &mut f.location.file {
+                                file.path.clone_from(a);
+                            }
+                        }
+                        None => f.location.file = None,
+                    }
+                }
+            }
+        }
+        let scanner = Scanner {
+            name: self.scanner.name,
+            version,
+        };
+        let [mut findings, rest @ ..] = self.lists;
+        for mut list in rest {
+            findings.append(&mut list);
+        }
+        if scanner.version.is_some() {
+            for f in &mut findings {
+                f.scanner.version.clone_from(&scanner.version);
+            }
         }
         ParsedReport {
-            scanners: vec![self.scanner],
-            findings: self.findings,
+            scanners: vec![scanner],
+            findings,
             stats: self.stats,
         }
     }
@@ -324,69 +415,33 @@ impl Builder {
         t
     }
 
-    fn resource(&mut self, res: Resource<'_>) {
-        let loc = ResourceLocation {
-            namespace: res.namespace.owned(),
-            kind: res.kind.get().unwrap_or("").to_owned(),
-            name: res.name.get().unwrap_or("").to_owned(),
+    /// [`Builder::intern`] for an advisory's description, remembered per advisory id.
+    fn intern_advisory(&mut self, id: Option<&'de str>, text: &str) -> Text {
+        let Some(id) = id else {
+            return self.intern(text);
         };
-        if let Some(err) = res.error.get() {
-            // Trivy could not scan this resource: its findings are missing from the report.
-            self.resource_errors.push(format!(
-                "Trivy reported a scan error for {}: {}",
-                loc.display(),
-                crate::text::truncate(err, 300)
-            ));
+        if let Some(t) = self.by_id.get(id)
+            && **t == *text
+        {
+            return t.clone();
         }
-        let loc = (!loc.kind.is_empty() || !loc.name.is_empty() || loc.namespace.is_some())
-            .then_some(loc);
-        for r in res.results.0.into_iter().flatten() {
-            self.result(r, loc.as_ref());
-        }
-    }
-
-    fn result(&mut self, r: ResultEntry<'_>, resource: Option<&ResourceLocation>) {
-        self.stats.upstream_suppressed += r.modified_findings.0;
-        let raw_target = r.target.get().unwrap_or("").to_owned();
-        let target = if raw_target.is_empty() {
-            self.artifact.clone()
-        } else {
-            Some(raw_target.clone())
-        };
-        let res_display = resource.map(ResourceLocation::display);
-        let ctx = ResultCtx {
-            raw_target: &raw_target,
-            target: target.as_deref(),
-            resource,
-            res_display: res_display.as_deref(),
-            class: r.class.get(),
-            kind: r.r#type.get(),
-        };
-        for v in r.vulnerabilities.0.into_iter().flatten() {
-            self.vulnerability(&ctx, v);
-        }
-        for m in r.misconfigurations.0.into_iter().flatten() {
-            self.misconfiguration(&ctx, m);
-        }
-        for s in r.secrets.0.into_iter().flatten() {
-            self.secret(&ctx, s);
-        }
-        for l in r.licenses.0.into_iter().flatten() {
-            self.license(&ctx, l);
-        }
+        // Not via `texts`: hashing every distinct description there cost more than the rare
+        // description shared by two advisory ids saves.
+        let t: Text = Arc::from(text);
+        self.by_id.insert(id, t.clone());
+        t
     }
 
     fn base(
         &self,
-        ctx: &ResultCtx<'_>,
         kind: FindingKind,
-        fingerprint: Fingerprint,
         rule_id: String,
         title: String,
         (severity, severity_source): (Severity, SeveritySource),
     ) -> Finding {
         Finding {
-            fingerprint,
+            // Set when the finding's result (and resource) is known, see `InResult::finish`.
+            fingerprint: self.placeholder,
             scanner: self.scanner.clone(),
             kind,
             rule_id,
@@ -396,39 +451,27 @@ impl Builder {
             severity,
             severity_source,
             confidence: None,
-            location: Location {
-                target: ctx.target.map(str::to_owned),
-                resource: ctx.resource.cloned().map(Box::new),
-                ..Location::default()
-            },
+            location: Location::default(),
             fix: None,
             references: Vec::new(),
             cwes: Vec::new(),
             suppression: None,
-            extra: Extra {
-                tags: ctx.tags(None),
-                ..Extra::default()
-            },
+            extra: Extra::default(),
             input: self.input.clone(),
         }
     }
 
-    fn vulnerability(&mut self, ctx: &ResultCtx<'_>, v: Vulnerability<'_>) {
+    fn vulnerability(&mut self, v: Vulnerability<'de>) -> Pending<'de> {
         let id = v.vulnerability_id.get().unwrap_or("");
         let pkg_name = v.pkg_name.get().unwrap_or("");
         let installed = v.installed_version.get();
         let pkg_path = v.pkg_path.get();
 
-        let mut fp = Fingerprint::builder("pkg")
+        // The rest (target, resource, `PkgPath`) in `Pending::finish`.
+        let fp = Fingerprint::builder("pkg")
             .field(id)
             .field(pkg_name)
-            .opt(installed)
-            .field(ctx.raw_target)
-            .opt(ctx.res_display);
-        if let Some(path) = pkg_path {
-            // Two copies of one library (two jars in an image) are two findings.
-            fp = fp.field(path);
-        }
+            .opt(installed);
 
         let cvss = pick_cvss(&v.cvss.0, v.severity_source.get());
         let severity = match trivy_severity(v.severity.get()) {
@@ -456,16 +499,9 @@ impl Builder {
             }
             _ => "Vulnerability without VulnerabilityID".to_owned(),
         };
-        let mut f = self.base(
-            ctx,
-            FindingKind::Vulnerability,
-            fp.finish(),
-            id.to_owned(),
-            title,
-            severity,
-        );
+        let mut f = self.base(FindingKind::Vulnerability, id.to_owned(), title, severity);
 
-        let mut ids: Vec<VulnId> = Vec::new();
+        let mut ids: Vec<VulnId> = Vec::with_capacity(1 + v.vendor_ids.0.len());
         for raw in std::iter::once(id).chain(v.vendor_ids.0.iter().map(|s| s.as_ref())) {
             if let Some(vid) = VulnId::parse_or_other(raw)
                 && !ids.contains(&vid)
@@ -474,7 +510,9 @@ impl Builder {
             }
         }
         f.vuln_ids = ids;
-        f.description = v.description.get().map(|d| self.intern(d));
+        if let Some(d) = v.description.get() {
+            f.description = Some(self.intern_advisory(v.vulnerability_id.borrowed(), d));
+        }
 
         let layer = v
             .layer
@@ -516,40 +554,38 @@ impl Builder {
             vector: c.vector,
         });
         f.extra.help_uri = v.primary_url.owned();
-        self.findings.push(f);
+        Pending {
+            finding: f,
+            fp,
+            mid: None,
+            category: None,
+            file_at_target: false,
+        }
     }
 
-    fn misconfiguration(&mut self, ctx: &ResultCtx<'_>, m: Misconfiguration<'_>) {
+    /// `None` for a check that did not fail (counted instead).
+    fn misconfiguration(&mut self, m: Misconfiguration<'de>) -> Option<Pending<'de>> {
         match m.status.get() {
             Some(s) if s.eq_ignore_ascii_case("FAIL") => {}
             Some(s) if s.eq_ignore_ascii_case("PASS") => {
                 self.misconf_pass += 1;
-                return;
+                return None;
             }
             Some(s) if s.eq_ignore_ascii_case("EXCEPTION") => {
                 self.misconf_exception += 1;
-                return;
+                return None;
             }
             _ => {
                 self.misconf_other += 1;
-                return;
+                return None;
             }
         }
         let id = m.id.get().or(m.avd_id.get()).unwrap_or("");
-        let cause = m.cause.0.as_ref();
-        let cause_resource = cause.and_then(|c| c.resource.get());
-        let fp = Fingerprint::builder("config")
-            .field(id)
-            .field(ctx.raw_target)
-            .opt(cause_resource)
-            .opt(ctx.res_display)
-            .finish();
+        let fp = Fingerprint::builder("config").field(id);
         let title = m.title.get().unwrap_or(id).to_owned();
         let severity = field_severity(&m.severity);
         let mut f = self.base(
-            ctx,
             FindingKind::Misconfiguration,
-            fp,
             id.to_owned(),
             title,
             severity,
@@ -561,16 +597,16 @@ impl Builder {
             (None, Some(msg)) => Some(self.intern(msg)),
             (None, None) => None,
         };
-        if let Some(path) = ctx.target {
-            f.location.file = Some(Box::new(FileLocation {
-                path: path.to_owned(),
-                region: region(
-                    cause.and_then(|c| c.start_line.0),
-                    cause.and_then(|c| c.end_line.0),
-                ),
-                snippet: None,
-            }));
-        }
+        let cause = m.cause.0;
+        // In the result's target file; the path is set by `Pending::finish`.
+        f.location.file = Some(Box::new(FileLocation {
+            path: String::new(),
+            region: region(
+                cause.as_ref().and_then(|c| c.start_line.0),
+                cause.as_ref().and_then(|c| c.end_line.0),
+            ),
+            snippet: None,
+        }));
         if let Some(res) = m.resolution.get() {
             f.fix = Some(Fix {
                 fixed_version: None,
@@ -580,64 +616,48 @@ impl Builder {
         f.references = strings(&m.references);
         f.extra.rule_name = m.avd_id.owned();
         f.extra.help_uri = m.primary_url.owned();
-        self.findings.push(f);
+        Some(Pending {
+            finding: f,
+            fp,
+            mid: Some(cause.and_then(|c| c.resource.take()).unwrap_or_default()),
+            category: None,
+            file_at_target: true,
+        })
     }
 
-    fn secret(&mut self, ctx: &ResultCtx<'_>, s: Secret<'_>) {
+    fn secret(&mut self, s: Secret<'de>) -> Pending<'de> {
         let rule = s.rule_id.get().unwrap_or("");
         let start = s.start_line.0;
-        let fp = Fingerprint::builder("secret")
-            .field(rule)
-            .field(ctx.raw_target)
-            .field(&start.map(|n| n.to_string()).unwrap_or_default())
-            .opt(ctx.res_display)
-            .finish();
+        let fp = Fingerprint::builder("secret").field(rule);
         let title = s.title.get().unwrap_or(rule).to_owned();
         let severity = field_severity(&s.severity);
-        let mut f = self.base(
-            ctx,
-            FindingKind::Secret,
+        let mut f = self.base(FindingKind::Secret, rule.to_owned(), title, severity);
+        f.location.file = Some(Box::new(FileLocation {
+            path: String::new(),
+            region: region(start, s.end_line.0),
+            // The matched text is never read; say that there was one.
+            snippet: s.has_match.0.then(|| REDACTED.to_owned()),
+        }));
+        Pending {
+            finding: f,
             fp,
-            rule.to_owned(),
-            title,
-            severity,
-        );
-        if let Some(path) = ctx.target {
-            f.location.file = Some(Box::new(FileLocation {
-                path: path.to_owned(),
-                region: region(start, s.end_line.0),
-                // The matched text is never read; say that there was one.
-                snippet: s.has_match.0.then(|| REDACTED.to_owned()),
-            }));
+            mid: Some(Cow::Owned(start.map(|n| n.to_string()).unwrap_or_default())),
+            category: s.category.take(),
+            file_at_target: true,
         }
-        f.extra.tags = ctx.tags(s.category.get());
-        self.findings.push(f);
     }
 
-    fn license(&mut self, ctx: &ResultCtx<'_>, l: License<'_>) {
+    fn license(&mut self, l: License<'de>) -> Pending<'de> {
         let name = l.name.get().unwrap_or("");
         let pkg = l.pkg_name.get();
         let file = l.file_path.get();
-        let fp = Fingerprint::builder("license")
-            .field(name)
-            .opt(pkg)
-            .field(ctx.raw_target)
-            .opt(file)
-            .opt(ctx.res_display)
-            .finish();
+        let fp = Fingerprint::builder("license").field(name).opt(pkg);
         let title = match l.category.get() {
             Some(c) => format!("License {name} ({c})"),
             None => format!("License {name}"),
         };
         let severity = field_severity(&l.severity);
-        let mut f = self.base(
-            ctx,
-            FindingKind::License,
-            fp,
-            name.to_owned(),
-            title,
-            severity,
-        );
+        let mut f = self.base(FindingKind::License, name.to_owned(), title, severity);
         f.location.package = pkg.map(|p| {
             Box::new(PackageLocation {
                 name: p.to_owned(),
@@ -651,20 +671,36 @@ impl Builder {
                 snippet: None,
             })
         });
-        f.extra.tags = ctx.tags(l.category.get());
         f.extra.help_uri = l.link.owned();
-        self.findings.push(f);
+        Pending {
+            finding: f,
+            fp,
+            mid: Some(l.file_path.take().unwrap_or_default()),
+            category: l.category.take(),
+            file_at_target: false,
+        }
     }
+}
+
+/// A finding waiting for what its result and resource give it: the rest of its fingerprint,
+/// its target, tags and resource.
+struct Pending<'de> {
+    finding: Finding,
+    /// Fed up to the fields that come from the result.
+    fp: FingerprintBuilder,
+    /// The fingerprint field between the result's `Target` and the resource, for the kinds
+    /// that have one (misconfiguration: cause resource; secret: start line; license: file).
+    mid: Option<Cow<'de, str>>,
+    /// `Category` of a secret or license (a tag).
+    category: Option<Cow<'de, str>>,
+    /// A misconfiguration or secret is located in its result's target file.
+    file_at_target: bool,
 }
 
 /// What every finding of one `Result` shares.
 struct ResultCtx<'x> {
     /// `Target` as written (fingerprints use it, not the ArtifactName fallback).
     raw_target: &'x str,
-    /// `Target`, or `ArtifactName` when the result has none.
-    target: Option<&'x str>,
-    resource: Option<&'x ResourceLocation>,
-    res_display: Option<&'x str>,
     class: Option<&'x str>,
     kind: Option<&'x str>,
 }
@@ -679,6 +715,96 @@ impl ResultCtx<'_> {
             }
         }
         tags
+    }
+}
+
+/// What every finding of one Kubernetes resource shares.
+#[derive(Default)]
+struct ResourceCtx {
+    loc: Option<ResourceLocation>,
+    display: Option<String>,
+}
+
+impl ResourceCtx {
+    fn new(namespace: &LStr<'_>, kind: &LStr<'_>, name: &LStr<'_>) -> ResourceCtx {
+        let loc = ResourceLocation {
+            namespace: namespace.owned(),
+            kind: kind.get().unwrap_or("").to_owned(),
+            name: name.get().unwrap_or("").to_owned(),
+        };
+        let loc = (!loc.kind.is_empty() || !loc.name.is_empty() || loc.namespace.is_some())
+            .then_some(loc);
+        ResourceCtx {
+            display: loc.as_ref().map(ResourceLocation::display),
+            loc,
+        }
+    }
+}
+
+/// A finding that has its result applied, waiting for its resource.
+struct InResult {
+    finding: Finding,
+    fp: FingerprintBuilder,
+    /// The result had no `Target`: the finding is located at `ArtifactName`.
+    on_artifact: bool,
+}
+
+impl<'de> Pending<'de> {
+    /// Applies the result's part.
+    fn in_result(self, ctx: &ResultCtx<'_>) -> InResult {
+        let Pending {
+            mut finding,
+            mut fp,
+            mid,
+            category,
+            file_at_target,
+        } = self;
+        fp = fp.field(ctx.raw_target);
+        if let Some(mid) = mid {
+            fp = fp.field(&mid);
+        }
+        let on_artifact = ctx.raw_target.is_empty();
+        if !on_artifact {
+            finding.location.target = Some(ctx.raw_target.to_owned());
+            if file_at_target && let Some(file) = &mut finding.location.file {
+                file.path = ctx.raw_target.to_owned();
+            }
+        }
+        finding.extra.tags = ctx.tags(category.as_deref());
+        InResult {
+            finding,
+            fp,
+            on_artifact,
+        }
+    }
+}
+
+impl InResult {
+    /// Applies the resource's part and files the finding in list `list`.
+    fn finish(self, res: &ResourceCtx, b: &mut Builder<'_>, list: usize) {
+        let InResult {
+            mut finding,
+            mut fp,
+            on_artifact,
+        } = self;
+        fp = fp.opt(res.display.as_deref());
+        if finding.kind == FindingKind::Vulnerability
+            && let Some(path) = finding
+                .location
+                .package
+                .as_ref()
+                .and_then(|p| p.path.as_deref())
+        {
+            // Two copies of one library (two jars in an image) are two findings.
+            fp = fp.field(path);
+        }
+        finding.fingerprint = fp.finish();
+        finding.location.resource = res.loc.clone().map(Box::new);
+        let out = &mut b.lists[list];
+        if on_artifact {
+            b.on_artifact[list].push(out.len());
+        }
+        out.push(finding);
     }
 }
 
@@ -882,52 +1008,10 @@ macro_rules! trivy_object {
 }
 
 trivy_object! {
-    /// The top-level object of every non-legacy layout.
-    struct Report as "report" {
-        "SchemaVersion" => schema_version: Option<LStr<'a>>,
-        "Trivy" => trivy: Lenient<TrivyMeta<'a>>,
-        "ArtifactName" => artifact_name: LStr<'a>,
-        "ArtifactType" => artifact_type: LStr<'a>,
-        "Results" => results: List<ResultEntry<'a>>,
-        "ClusterName" => cluster_name: LStr<'a>,
-        "Resources" => resources: List<Resource<'a>>,
-        "Findings" => k8s_findings: List<Resource<'a>>,
-        "Vulnerabilities" => k8s_vulnerabilities: List<Resource<'a>>,
-        "Misconfigurations" => k8s_misconfigurations: List<Resource<'a>>,
-    }
-}
-
-trivy_object! {
     struct TrivyMeta as "`Trivy` metadata" {
         "Version" => version: LStr<'a>,
     }
 }
-
-trivy_object! {
-    /// A Kubernetes resource and the results of scanning it.
-    struct Resource as "Kubernetes resource" {
-        "Namespace" => namespace: LStr<'a>,
-        "Kind" => kind: LStr<'a>,
-        "Name" => name: LStr<'a>,
-        "Results" => results: List<ResultEntry<'a>>,
-        "Error" => error: LStr<'a>,
-    }
-}
-
-trivy_object! {
-    /// One scanned target (an OS, a lock file, an IaC file, a secret-scanned file).
-    struct ResultEntry as "result" {
-        "Target" => target: LStr<'a>,
-        "Class" => class: LStr<'a>,
-        "Type" => r#type: LStr<'a>,
-        "Vulnerabilities" => vulnerabilities: List<Vulnerability<'a>>,
-        "Misconfigurations" => misconfigurations: List<Misconfiguration<'a>>,
-        "Secrets" => secrets: List<Secret<'a>>,
-        "Licenses" => licenses: List<License<'a>>,
-        "ExperimentalModifiedFindings" => modified_findings: Count,
-    }
-}
-
 trivy_object! {
     struct Vulnerability as "vulnerability" {
         "VulnerabilityID" => vulnerability_id: LStr<'a>,
@@ -1037,138 +1121,563 @@ trivy_object! {
     }
 }
 
-/// The whole document: `null`, a legacy array of results, or an object.
-enum Document<'a> {
+/// Records a recognised key of one of the streamed objects (report, resource, result): a
+/// repeated [`DECIDING_KEYS`] entry is an error, as in [`trivy_object!`].
+fn refuse_repeat<E: de::Error>(seen: &mut u64, key: &str, object: &str) -> Result<(), E> {
+    json::refuse_repeat(seen, json::decision_bit(DECIDING_KEYS, key), key, object)
+}
+
+/// The whole document: `null`, a legacy array of results, an object, or a scalar.
+enum Doc<'de> {
     Null,
-    Legacy(Vec<Element<'a>>),
-    Object(Box<Report<'a>>),
+    /// The legacy top-level array: its length and the first element that is not a result
+    /// (its index and what it is; `None`: an object without any result key).
+    Legacy {
+        len: usize,
+        bad: Option<(usize, Option<&'static str>)>,
+    },
+    Object(Box<Top<'de>>),
     /// A scalar: never a Trivy report.
     Other(&'static str),
 }
 
-impl<'de> Deserialize<'de> for Document<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Document<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a Trivy report (an object, an array of results or null)")
+/// The top-level object of every non-legacy layout, without its entries (converted as read).
+#[derive(Default)]
+struct Top<'de> {
+    schema_version: Option<LStr<'de>>,
+    trivy: Lenient<TrivyMeta<'de>>,
+    artifact_name: LStr<'de>,
+    artifact_type: LStr<'de>,
+    cluster_name: LStr<'de>,
+    /// `Results`, then the [`RESOURCE_LISTS`].
+    lists: [ListInfo; LISTS],
+    /// Number of recognised keys seen.
+    known: usize,
+}
+
+/// What is left of a top-level list once its entries are findings.
+#[derive(Default, Clone, Copy)]
+struct ListInfo {
+    /// An array (not absent, not `null`).
+    present: bool,
+    len: usize,
+    /// The first element of a resource list that is not a resource.
+    first_foreign: Option<usize>,
+}
+
+struct DocSeed<'b, 'de>(&'b mut Builder<'de>);
+
+impl<'de> DeserializeSeed<'de> for DocSeed<'_, 'de> {
+    type Value = Doc<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_, 'de> {
+    type Value = Doc<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Trivy report (an object, an array of results or null)")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Doc::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Doc::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut len = 0;
+        let mut bad = None;
+        while let Some(e) = seq.next_element_seed(ElementSeed(&mut *self.0))? {
+            let what = match e {
+                Element::Result(0) => Some(None),
+                Element::Result(_) => None,
+                Element::NotObject(what) => Some(Some(what)),
+            };
+            if bad.is_none()
+                && let Some(what) = what
+            {
+                bad = Some((len, what));
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Document::Null)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Document::Null)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(e) = seq.next_element()? {
-                    out.push(e);
-                }
-                Ok(Document::Legacy(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                Report::deserialize(MapAccessDeserializer::new(map))
-                    .map(|r| Document::Object(Box::new(r)))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Document::Other("a JSON boolean"))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Document::Other("a JSON number"))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Document::Other("a JSON number"))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Document::Other("a JSON number"))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Document::Other("a JSON string"))
-            }
+            len += 1;
         }
-        d.deserialize_any(V)
+        Ok(Doc::Legacy { len, bad })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        const OBJECT: &str = "a Trivy report object";
+        let b = self.0;
+        let mut top = Top::default();
+        let mut seen = 0u64;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.0.as_ref();
+            let list = match key {
+                "Results" => 0,
+                "Resources" => 1,
+                "Findings" => 2,
+                "Vulnerabilities" => 3,
+                "Misconfigurations" => 4,
+                _ => LISTS,
+            };
+            if list < LISTS {
+                refuse_repeat(&mut seen, key, OBJECT)?;
+                let info = &mut top.lists[list];
+                let no_resource = ResourceCtx::default();
+                if list == 0 {
+                    let results = Results {
+                        b: &mut *b,
+                        list,
+                        res: &no_resource,
+                        hold: None,
+                        len: 0,
+                    };
+                    if let Some(r) = map.next_value_seed(ArrayOf(results))? {
+                        (info.present, info.len) = (true, r.len);
+                    }
+                } else {
+                    let resources = Resources {
+                        b: &mut *b,
+                        list,
+                        len: 0,
+                        first_foreign: None,
+                    };
+                    if let Some(r) = map.next_value_seed(ArrayOf(resources))? {
+                        (info.present, info.len) = (true, r.len);
+                        info.first_foreign = r.first_foreign;
+                    }
+                }
+                top.known += 1;
+                continue;
+            }
+            match key {
+                "SchemaVersion" => top.schema_version = map.next_value()?,
+                "Trivy" => top.trivy = map.next_value()?,
+                "ArtifactName" => top.artifact_name = map.next_value()?,
+                "ArtifactType" => top.artifact_type = map.next_value()?,
+                "ClusterName" => top.cluster_name = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            }
+            top.known += 1;
+        }
+        Ok(Doc::Object(Box::new(top)))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Doc::Other("a JSON boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Doc::Other("a JSON number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Doc::Other("a JSON number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Doc::Other("a JSON number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Doc::Other("a JSON string"))
     }
 }
 
 /// An element of the legacy top-level array.
-enum Element<'a> {
-    Result(ResultEntry<'a>),
+enum Element {
+    /// A result object, with its number of recognised keys.
+    Result(usize),
     NotObject(&'static str),
 }
 
-impl<'de> Deserialize<'de> for Element<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Element<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a Trivy result object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                ResultEntry::deserialize(MapAccessDeserializer::new(map)).map(Element::Result)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Element::NotObject("an array"))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Element::NotObject("null"))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Element::NotObject("a boolean"))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Element::NotObject("a number"))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Element::NotObject("a number"))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Element::NotObject("a number"))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Element::NotObject("a string"))
-            }
-        }
-        d.deserialize_any(V)
+struct ElementSeed<'b, 'de>(&'b mut Builder<'de>);
+
+impl<'de> DeserializeSeed<'de> for ElementSeed<'_, 'de> {
+    type Value = Element;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-/// A list of Trivy objects; `null` or absent is `None`. Any other non-array is an error, and
-/// a string is reported without its text (it may be secret material).
-struct List<T>(Option<Vec<T>>);
-
-impl<T> Default for List<T> {
-    fn default() -> Self {
-        List(None)
+impl<'de> Visitor<'de> for ElementSeed<'_, 'de> {
+    type Value = Element;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Trivy result object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let seed = ResultSeed {
+            b: self.0,
+            list: 0,
+            res: &ResourceCtx::default(),
+            hold: None,
+        };
+        seed.visit_map(map).map(Element::Result)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Element::NotObject("an array"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Element::NotObject("null"))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Element::NotObject("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Element::NotObject("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Element::NotObject("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Element::NotObject("a number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Element::NotObject("a string"))
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = List<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                // Never trust a size hint from the input for the allocation.
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-                while let Some(e) = seq.next_element()? {
-                    out.push(e);
+/// Reads one element of an array at a time (see [`ArrayOf`]).
+trait PerElement<'de> {
+    /// Reads the next element; `false` at the end of the array.
+    fn next<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error>;
+}
+
+/// A list of Trivy objects, each handed to `P` as it is read; `null` is `None`. Any other
+/// non-array is an error, and a string is reported without its text (it may be secret
+/// material).
+struct ArrayOf<P>(P);
+
+impl<'de, P: PerElement<'de>> DeserializeSeed<'de> for ArrayOf<P> {
+    type Value = Option<P>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, P: PerElement<'de>> Visitor<'de> for ArrayOf<P> {
+    type Value = Option<P>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while self.0.next(&mut seq)? {}
+        Ok(Some(self.0))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::invalid_type(de::Unexpected::Other("string"), &self))
+    }
+}
+
+/// The results of the report or of one resource.
+struct Results<'b, 'de, 'r> {
+    b: &'b mut Builder<'de>,
+    list: usize,
+    res: &'r ResourceCtx,
+    hold: Option<&'r mut Vec<InResult>>,
+    len: usize,
+}
+
+impl<'de> PerElement<'de> for Results<'_, 'de, '_> {
+    fn next<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        let seed = ResultSeed {
+            b: &mut *self.b,
+            list: self.list,
+            res: self.res,
+            hold: self.hold.as_deref_mut(),
+        };
+        let more = seq.next_element_seed(seed)?.is_some();
+        self.len += usize::from(more);
+        Ok(more)
+    }
+}
+
+/// One scanned target (an OS, a lock file, an IaC file, a secret-scanned file); the value is
+/// the number of recognised keys.
+struct ResultSeed<'b, 'de, 'r> {
+    b: &'b mut Builder<'de>,
+    list: usize,
+    /// The enclosing resource (eager mode: as known when its `Results` began).
+    res: &'r ResourceCtx,
+    /// Deferred mode in a resource: the findings wait there for the resource's end.
+    hold: Option<&'r mut Vec<InResult>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ResultSeed<'_, 'de, '_> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        // `deserialize_any`, not `deserialize_map`: serde_json's map path would quote a
+        // mismatched string in its error before `visit_str` could withhold it.
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResultSeed<'_, 'de, '_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Trivy result object")
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::invalid_type(de::Unexpected::Other("string"), &self))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        const OBJECT: &str = "a Trivy result object";
+        let ResultSeed { b, list, res, hold } = self;
+        let mut seen = 0u64;
+        let mut known = 0;
+        let (mut target, mut class, mut kind) = (LStr::default(), LStr::default(), LStr::default());
+        let mut modified = Count(0);
+        // Highest entry list seen so far (1 + `EntryKind`), 0 before any.
+        let mut rank = 0;
+        // Deferred mode: per entry list, reported in `EntryKind` order.
+        let mut pending: [Vec<Pending<'de>>; 4] = Default::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.0.as_ref();
+            let entry = match key {
+                "Vulnerabilities" => EntryKind::Vulnerability,
+                "Misconfigurations" => EntryKind::Misconfiguration,
+                "Secrets" => EntryKind::Secret,
+                "Licenses" => EntryKind::License,
+                "Target" | "Class" | "Type" => {
+                    if rank > 0 && b.eager {
+                        return Err(b.give_up());
+                    }
+                    let v = map.next_value()?;
+                    match key {
+                        "Target" => target = v,
+                        "Class" => class = v,
+                        _ => kind = v,
+                    }
+                    known += 1;
+                    continue;
                 }
-                Ok(List(Some(out)))
+                "ExperimentalModifiedFindings" => {
+                    modified = map.next_value()?;
+                    known += 1;
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            refuse_repeat(&mut seen, key, OBJECT)?;
+            // A result's findings are vulnerabilities, then misconfigurations, secrets, licenses.
+            let r = entry as u8 + 1;
+            if b.eager && r < rank {
+                return Err(b.give_up());
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(List(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Err(E::invalid_type(de::Unexpected::Other("string"), &self))
+            rank = rank.max(r);
+            let ctx = ResultCtx {
+                raw_target: target.get().unwrap_or(""),
+                class: class.get(),
+                kind: kind.get(),
+            };
+            let sink = if b.eager {
+                Sink::Now {
+                    ctx: &ctx,
+                    res,
+                    list,
+                }
+            } else {
+                Sink::Hold(&mut pending[entry as usize])
+            };
+            map.next_value_seed(ArrayOf(Entries {
+                b: &mut *b,
+                kind: entry,
+                sink,
+            }))?;
+            known += 1;
+        }
+        b.stats.upstream_suppressed += modified.0;
+        if pending.iter().any(|p| !p.is_empty()) {
+            let pending = pending.into_iter().flatten();
+            let ctx = ResultCtx {
+                raw_target: target.get().unwrap_or(""),
+                class: class.get(),
+                kind: kind.get(),
+            };
+            match hold {
+                Some(hold) => hold.extend(pending.map(|p| p.in_result(&ctx))),
+                None => {
+                    for p in pending {
+                        p.in_result(&ctx).finish(res, b, list);
+                    }
+                }
             }
         }
-        d.deserialize_any(V(PhantomData))
+        Ok(known)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum EntryKind {
+    Vulnerability,
+    Misconfiguration,
+    Secret,
+    License,
+}
+
+/// Where converted entries go.
+enum Sink<'c, 'de> {
+    /// Eager mode: finished at once, with the result and resource as known.
+    Now {
+        ctx: &'c ResultCtx<'c>,
+        res: &'c ResourceCtx,
+        list: usize,
+    },
+    /// Deferred mode: held until the result ends.
+    Hold(&'c mut Vec<Pending<'de>>),
+}
+
+/// The entries of one list of a result, converted one by one.
+struct Entries<'b, 'de, 'c> {
+    b: &'b mut Builder<'de>,
+    kind: EntryKind,
+    sink: Sink<'c, 'de>,
+}
+
+impl<'de> PerElement<'de> for Entries<'_, 'de, '_> {
+    fn next<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        let b = &mut *self.b;
+        let pending = match self.kind {
+            EntryKind::Vulnerability => match seq.next_element()? {
+                Some(v) => Some(b.vulnerability(v)),
+                None => return Ok(false),
+            },
+            EntryKind::Misconfiguration => match seq.next_element()? {
+                Some(m) => b.misconfiguration(m),
+                None => return Ok(false),
+            },
+            EntryKind::Secret => match seq.next_element()? {
+                Some(s) => Some(b.secret(s)),
+                None => return Ok(false),
+            },
+            EntryKind::License => match seq.next_element()? {
+                Some(l) => Some(b.license(l)),
+                None => return Ok(false),
+            },
+        };
+        if let Some(p) = pending {
+            match &mut self.sink {
+                Sink::Now { ctx, res, list } => p.in_result(ctx).finish(res, b, *list),
+                Sink::Hold(hold) => hold.push(p),
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// A top-level list of Kubernetes resources.
+struct Resources<'b, 'de> {
+    b: &'b mut Builder<'de>,
+    list: usize,
+    len: usize,
+    first_foreign: Option<usize>,
+}
+
+impl<'de> PerElement<'de> for Resources<'_, 'de> {
+    fn next<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        let seed = ResourceSeed {
+            b: &mut *self.b,
+            list: self.list,
+        };
+        let Some(known) = seq.next_element_seed(seed)? else {
+            return Ok(false);
+        };
+        if known == 0 && self.first_foreign.is_none() {
+            self.first_foreign = Some(self.len);
+        }
+        self.len += 1;
+        Ok(true)
+    }
+}
+
+/// A Kubernetes resource and the results of scanning it; the value is the number of
+/// recognised keys.
+struct ResourceSeed<'b, 'de> {
+    b: &'b mut Builder<'de>,
+    list: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceSeed<'_, 'de> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSeed<'_, 'de> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Trivy Kubernetes resource object")
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::invalid_type(de::Unexpected::Other("string"), &self))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        const OBJECT: &str = "a Trivy Kubernetes resource object";
+        let ResourceSeed { b, list } = self;
+        let mut seen = 0u64;
+        let mut known = 0;
+        let [mut namespace, mut kind, mut name, mut error] = <[LStr<'de>; 4]>::default();
+        let mut results_seen = false;
+        let mut held: Vec<InResult> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.0.as_ref();
+            match key {
+                "Namespace" | "Kind" | "Name" => {
+                    refuse_repeat(&mut seen, key, OBJECT)?;
+                    if results_seen && b.eager {
+                        return Err(b.give_up());
+                    }
+                    let v = map.next_value()?;
+                    match key {
+                        "Namespace" => namespace = v,
+                        "Kind" => kind = v,
+                        _ => name = v,
+                    }
+                }
+                "Results" => {
+                    refuse_repeat(&mut seen, key, OBJECT)?;
+                    results_seen = true;
+                    let eager = ResourceCtx::new(&namespace, &kind, &name);
+                    let hold = (!b.eager).then_some(&mut held);
+                    let results = Results {
+                        b: &mut *b,
+                        list,
+                        res: &eager,
+                        hold,
+                        len: 0,
+                    };
+                    map.next_value_seed(ArrayOf(results))?;
+                }
+                "Error" => error = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            }
+            known += 1;
+        }
+        let res = ResourceCtx::new(&namespace, &kind, &name);
+        if let Some(err) = error.get() {
+            let loc = ResourceLocation {
+                namespace: namespace.owned(),
+                kind: kind.get().unwrap_or("").to_owned(),
+                name: name.get().unwrap_or("").to_owned(),
+            };
+            // Trivy could not scan this resource: its findings are missing from the report.
+            b.resource_errors[list].push(format!(
+                "Trivy reported a scan error for {}: {}",
+                loc.display(),
+                crate::text::truncate(err, 300)
+            ));
+        }
+        for r in held {
+            r.finish(&res, b, list);
+        }
+        Ok(known)
     }
 }
 
@@ -1202,7 +1711,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 #[derive(Default)]
 struct LStr<'a>(Option<Cow<'a, str>>);
 
-impl LStr<'_> {
+impl<'a> LStr<'a> {
     /// The value as written.
     fn raw(&self) -> Option<&str> {
         self.0.as_deref()
@@ -1215,6 +1724,31 @@ impl LStr<'_> {
 
     fn owned(&self) -> Option<String> {
         self.get().map(str::to_owned)
+    }
+
+    /// [`LStr::get`] when the text is borrowed from the input (it had no escapes).
+    fn borrowed(&self) -> Option<&'a str> {
+        match &self.0 {
+            Some(Cow::Borrowed(s)) => Some(s.trim()).filter(|s| !s.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// [`LStr::get`], by value.
+    fn take(self) -> Option<Cow<'a, str>> {
+        match self.0? {
+            Cow::Borrowed(s) => Some(s.trim()).filter(|s| !s.is_empty()).map(Cow::Borrowed),
+            Cow::Owned(s) => {
+                let t = s.trim();
+                if t.is_empty() {
+                    None
+                } else if t.len() == s.len() {
+                    Some(Cow::Owned(s))
+                } else {
+                    Some(Cow::Owned(t.to_owned()))
+                }
+            }
+        }
     }
 }
 
@@ -1768,6 +2302,104 @@ mod tests {
             .clone();
         let (a, b) = (a.expect("description"), b.expect("description"));
         assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    #[test]
+    fn key_order_does_not_change_findings() {
+        // Trivy's own order: streamed in one (eager) pass.
+        let written = br#"{"SchemaVersion": 2, "Trivy": {"Version": "0.50.1"},
+            "ArtifactName": "shop:1", "ArtifactType": "container_image",
+            "Results": [
+              {"Target": "shop:1 (debian 12)", "Class": "os-pkgs", "Type": "debian",
+               "Vulnerabilities": [
+                 {"VulnerabilityID": "CVE-2024-1", "PkgName": "a", "InstalledVersion": "1",
+                  "Severity": "HIGH", "Description": "shared"},
+                 {"VulnerabilityID": "CVE-2024-1", "PkgName": "b", "PkgPath": "x/b.jar",
+                  "Severity": "HIGH", "Description": "shared"}]},
+              {"Target": "", "Class": "config", "Type": "dockerfile",
+               "Misconfigurations": [{"ID": "DS001", "Status": "FAIL", "Severity": "LOW",
+                 "CauseMetadata": {"Resource": "r", "StartLine": 3}}],
+               "Secrets": [{"RuleID": "aws", "Severity": "CRITICAL", "StartLine": 2,
+                 "Category": "AWS", "Match": "x"}],
+               "Licenses": [{"Name": "GPL-3.0", "Severity": "HIGH", "FilePath": "LICENSE",
+                 "Category": "restricted"}]}],
+            "Resources": [{"Namespace": "ns", "Kind": "Deployment", "Name": "api",
+              "Results": [{"Target": "img", "Class": "os-pkgs",
+                "Vulnerabilities": [{"VulnerabilityID": "CVE-2024-1", "PkgName": "a"}]}]}]}"#;
+        // The same report with every key that a finding depends on after the entries, and
+        // a result's lists out of order: read again in deferred mode, same findings.
+        let shuffled = br#"{"Resources": [{"Results": [{
+                "Vulnerabilities": [{"VulnerabilityID": "CVE-2024-1", "PkgName": "a"}],
+                "Class": "os-pkgs", "Target": "img"}],
+              "Name": "api", "Kind": "Deployment", "Namespace": "ns"}],
+            "Results": [
+              {"Vulnerabilities": [
+                 {"VulnerabilityID": "CVE-2024-1", "PkgName": "a", "InstalledVersion": "1",
+                  "Severity": "HIGH", "Description": "shared"},
+                 {"VulnerabilityID": "CVE-2024-1", "PkgName": "b", "PkgPath": "x/b.jar",
+                  "Severity": "HIGH", "Description": "shared"}],
+               "Target": "elsewhere", "Type": "debian", "Class": "os-pkgs",
+               "Target": "shop:1 (debian 12)"},
+              {"Licenses": [{"Name": "GPL-3.0", "Severity": "HIGH", "FilePath": "LICENSE",
+                 "Category": "restricted"}],
+               "Secrets": [{"RuleID": "aws", "Severity": "CRITICAL", "StartLine": 2,
+                 "Category": "AWS", "Match": "x"}],
+               "Misconfigurations": [{"ID": "DS001", "Status": "FAIL", "Severity": "LOW",
+                 "CauseMetadata": {"Resource": "r", "StartLine": 3}}],
+               "Type": "dockerfile", "Class": "config", "Target": ""}],
+            "ArtifactName": "other", "ArtifactType": "container_image",
+            "Trivy": {"Version": "0.50.1"}, "SchemaVersion": 2, "ArtifactName": "shop:1"}"#;
+        let a = parse_named(written, "x").expect("written order");
+        let b = parse_named(shuffled, "x").expect("shuffled order");
+        assert_eq!(a.findings.len(), 6);
+        assert_eq!(a.findings, b.findings);
+        assert_eq!(a.scanners, b.scanners);
+        assert_eq!(a.stats, b.stats);
+        let v = &a.findings[0];
+        assert_eq!(v.scanner.version.as_deref(), Some("0.50.1"));
+        assert_eq!(v.extra.tags, ["os-pkgs", "debian"]);
+        let (d0, d1) = (&a.findings[0].description, &a.findings[1].description);
+        assert!(Arc::ptr_eq(
+            d0.as_ref().expect("d"),
+            d1.as_ref().expect("d")
+        ));
+        // A result without Target is located at the ArtifactName (the last one given).
+        let m = &a.findings[2];
+        assert_eq!(m.kind, FindingKind::Misconfiguration);
+        assert_eq!(m.location.target.as_deref(), Some("shop:1"));
+        assert_eq!(
+            m.location.file.as_ref().map(|f| f.path.as_str()),
+            Some("shop:1")
+        );
+        assert_eq!(
+            m.fingerprint,
+            Fingerprint::builder("config")
+                .field("DS001")
+                .field("")
+                .opt(Some("r"))
+                .opt(None)
+                .finish()
+        );
+        assert_eq!(resource(&a.findings[5]), "ns/Deployment/api");
+        assert_eq!(
+            a.findings[1].fingerprint,
+            Fingerprint::builder("pkg")
+                .field("CVE-2024-1")
+                .field("b")
+                .opt(None)
+                .field("shop:1 (debian 12)")
+                .opt(None)
+                .field("x/b.jar")
+                .finish()
+        );
+        // Without an ArtifactName, such a result has no target and no file.
+        let no_artifact = parse_named(
+            br#"{"Results": [{"Misconfigurations": [{"ID": "DS001", "Status": "FAIL"}]}]}"#,
+            "x",
+        )
+        .expect("no artifact");
+        let m = &no_artifact.findings[0];
+        assert_eq!((&m.location.target, &m.location.file), (&None, &None));
     }
 
     #[test]
