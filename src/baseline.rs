@@ -550,7 +550,7 @@ mod tests {
             confidence: None,
             location: Location::default(),
             fix: None,
-            references: vec![],
+            references: Default::default(),
             cwes: vec![],
             suppression: None,
             extra: Extra::default(),
@@ -791,7 +791,7 @@ mod schema_tests {
                 ..Default::default()
             },
             fix: None,
-            references: vec![],
+            references: Default::default(),
             cwes: vec![],
             suppression: None,
             extra: Extra::default(),

@@ -258,7 +258,7 @@ mod tests {
                 ..Default::default()
             },
             fix: None,
-            references: vec![],
+            references: Default::default(),
             cwes: vec![],
             suppression: None,
             extra: Extra::default(),

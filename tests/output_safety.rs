@@ -231,7 +231,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
             fixed_version: Some(s.extra.clone()),
             solution: Some(Arc::from(s.description.as_str())),
         }),
-        references: vec![s.extra.clone()],
+        references: vec![s.extra.clone()].into(),
         cwes: vec![79],
         suppression: s.suppressed.then(|| ToolSuppression {
             kind: s.extra.clone(),

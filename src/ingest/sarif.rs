@@ -1856,7 +1856,7 @@ fn convert(
             fixed_version: None,
             solution: Some(s),
         }),
-        references: Vec::new(),
+        references: Default::default(),
         cwes,
         suppression: suppression_of(&raw.suppressions.0),
         extra: Extra {

@@ -302,6 +302,8 @@ struct Builder<'de> {
     /// The description last seen per advisory id (borrowed from the input): a hit costs
     /// hashing the short id and one comparison instead of hashing the whole description.
     by_id: HashMap<&'de str, Text>,
+    /// Reference lists per advisory id, shared like the descriptions.
+    refs_by_id: HashMap<&'de str, Arc<[String]>>,
     /// Findings of `Results` and of each [`RESOURCE_LISTS`] entry, concatenated at the end:
     /// the lists may come in any order in the document.
     lists: [Vec<Finding>; LISTS],
@@ -328,6 +330,7 @@ impl<'de> Builder<'de> {
             input: ctx.input.clone(),
             texts: HashSet::new(),
             by_id: HashMap::new(),
+            refs_by_id: HashMap::new(),
             lists: Default::default(),
             on_artifact: Default::default(),
             resource_errors: Default::default(),
@@ -432,6 +435,22 @@ impl<'de> Builder<'de> {
         t
     }
 
+    /// The reference list of an advisory, shared by every finding of that advisory id that
+    /// lists the same references (a list is ~1 KB per finding otherwise).
+    fn advisory_references(&mut self, id: Option<&'de str>, list: &LStrs<'_>) -> Arc<[String]> {
+        let Some(id) = id else {
+            return strings(list).into();
+        };
+        if let Some(shared) = self.refs_by_id.get(id)
+            && same_strings(shared, list)
+        {
+            return shared.clone();
+        }
+        let shared: Arc<[String]> = strings(list).into();
+        self.refs_by_id.insert(id, shared.clone());
+        shared
+    }
+
     fn base(
         &self,
         kind: FindingKind,
@@ -453,7 +472,7 @@ impl<'de> Builder<'de> {
             confidence: None,
             location: Location::default(),
             fix: None,
-            references: Vec::new(),
+            references: Default::default(),
             cwes: Vec::new(),
             suppression: None,
             extra: Extra::default(),
@@ -545,7 +564,7 @@ impl<'de> Builder<'de> {
                 solution: None,
             });
         }
-        f.references = strings(&v.references);
+        f.references = self.advisory_references(v.vulnerability_id.borrowed(), &v.references);
         f.cwes = cwes(&v.cwe_ids);
         f.extra.status = v.status.get().map(str::to_ascii_lowercase);
         f.extra.cvss = cvss.map(|c| CvssScore {
@@ -613,7 +632,7 @@ impl<'de> Builder<'de> {
                 solution: Some(self.intern(res)),
             });
         }
-        f.references = strings(&m.references);
+        f.references = strings(&m.references).into();
         f.extra.rule_name = m.avd_id.owned();
         f.extra.help_uri = m.primary_url.owned();
         Some(Pending {
@@ -890,6 +909,21 @@ fn region(start: Option<u64>, end: Option<u64>) -> Option<Region> {
         end_line: end,
         ..Region::default()
     })
+}
+
+/// Whether `list` gives `shared` under [`strings`] (trimmed, blanks and repeats dropped).
+fn same_strings(shared: &[String], list: &LStrs<'_>) -> bool {
+    let mut kept = list
+        .0
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .enumerate()
+        .filter(|(i, s)| !list.0[..*i].iter().any(|p| p.trim() == *s));
+    shared
+        .iter()
+        .all(|want| kept.next().is_some_and(|(_, got)| got == want))
+        && kept.next().is_none()
 }
 
 fn strings(list: &LStrs<'_>) -> Vec<String> {
@@ -2305,6 +2339,28 @@ mod tests {
     }
 
     #[test]
+    fn reference_lists_are_shared_per_advisory_unless_they_differ() {
+        let report = br#"{"SchemaVersion": 2, "ArtifactName": "a", "Results": [
+            {"Target": "t", "Vulnerabilities": [
+                {"VulnerabilityID": "CVE-2024-1", "PkgName": "a", "Severity": "HIGH",
+                 "References": ["https://x/1", " https://x/2 ", "", "https://x/1"]},
+                {"VulnerabilityID": "CVE-2024-1", "PkgName": "b", "Severity": "HIGH",
+                 "References": ["https://x/1", "https://x/2"]},
+                {"VulnerabilityID": "CVE-2024-1", "PkgName": "c", "Severity": "HIGH",
+                 "References": ["https://x/1", "https://x/3"]},
+                {"VulnerabilityID": "CVE-2024-1", "PkgName": "d", "Severity": "HIGH",
+                 "References": ["https://x/1"]}]}]}"#;
+        let r = parse_named(report, "x").expect("parses");
+        let refs: Vec<&Arc<[String]>> = r.findings.iter().map(|f| &f.references).collect();
+        assert_eq!(**refs[0], ["https://x/1", "https://x/2"]);
+        // The same list after trimming and dropping blanks and repeats: one shared copy.
+        assert!(Arc::ptr_eq(refs[0], refs[1]));
+        // Another list under the same id is its own, never the first one's.
+        assert_eq!(**refs[2], ["https://x/1", "https://x/3"]);
+        assert_eq!(**refs[3], ["https://x/1"]);
+    }
+
+    #[test]
     fn key_order_does_not_change_findings() {
         // Trivy's own order: streamed in one (eager) pass.
         let written = br#"{"SchemaVersion": 2, "Trivy": {"Version": "0.50.1"},
@@ -2900,7 +2956,7 @@ mod tests {
             .expect("region");
         assert_eq!((region.start_line, region.end_line), (Some(14), None));
         assert_eq!(
-            m.references,
+            *m.references,
             ["42", "https://avd.aquasec.com/misconfig/avd-aws-0086"]
         );
         assert_eq!(r.stats.upstream_suppressed, 0);

@@ -423,7 +423,7 @@ impl<'c> Normaliser<'c> {
                 fixed_version: None,
                 solution: Some(s),
             }),
-            references,
+            references: references.into(),
             cwes,
             suppression,
             extra: Extra {
@@ -1852,7 +1852,7 @@ mod tests {
             )
         );
         assert_eq!(
-            f[0].references,
+            *f[0].references,
             [
                 "http://projects.webappsec.org/Cross-Site-Scripting",
                 "http://cwe.mitre.org/data/definitions/79.html"
@@ -2015,7 +2015,7 @@ mod tests {
             )
         );
         assert_eq!(
-            csrf.references,
+            *csrf.references,
             [
                 "http://projects.webappsec.org/Cross-Site-Request-Forgery",
                 "https://cwe.mitre.org/data/definitions/352.html"

@@ -325,8 +325,9 @@ pub struct Finding {
     pub location: Location,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<String>,
+    /// Shared: an advisory's reference list is the same for every package it is found in.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub references: Arc<[String]>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cwes: Vec<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -55,7 +55,7 @@ fn finding(kind: FindingKind, rule_id: &str, severity: Severity) -> Finding {
         confidence: None,
         location: Location::default(),
         fix: None,
-        references: vec![],
+        references: Default::default(),
         cwes: vec![],
         suppression: None,
         extra: Extra::default(),

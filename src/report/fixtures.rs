@@ -50,7 +50,7 @@ fn base(
         confidence: None,
         location: Location::default(),
         fix: None,
-        references: vec![],
+        references: Default::default(),
         cwes: vec![],
         suppression: None,
         extra: Extra::default(),
@@ -170,7 +170,7 @@ fn sample_inputs() -> Vec<Input> {
         solution: None,
     });
     log4j.cwes = vec![502];
-    log4j.references = vec!["https://nvd.nist.gov/vuln/detail/CVE-2021-44228".into()];
+    log4j.references = vec!["https://nvd.nist.gov/vuln/detail/CVE-2021-44228".into()].into();
     log4j.extra.status = Some("fixed".into());
     log4j.extra.cvss = Some(CvssScore {
         score: 10.0,
@@ -535,7 +535,7 @@ pub fn hostile_verdict() -> Verdict {
         })),
         ..Location::default()
     };
-    code.references = vec![format!("javascript:alert(1)//{HOSTILE}")];
+    code.references = vec![format!("javascript:alert(1)//{HOSTILE}")].into();
     let mut web = base(
         &tool,
         FindingKind::Web,

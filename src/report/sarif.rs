@@ -2555,7 +2555,7 @@ mod tests {
             confidence: None,
             location: Location::default(),
             fix: None,
-            references: vec![],
+            references: Default::default(),
             cwes: vec![],
             suppression: None,
             extra: Extra::default(),
