@@ -11,6 +11,12 @@
 //! `fixed` (baseline entries no longer reported). The document is streamed to the writer; no
 //! intermediate JSON tree is built.
 //!
+//! # Layout
+//! The top two levels are indented (two spaces a level); anything deeper is written compactly
+//! on one line. So every finding (and every input, waiver, fixed entry, policy entry) is one line:
+//! a report stays diff-friendly and `grep`-able, and a large one is a fraction of the size of a
+//! fully indented document. Whitespace is not part of the contract: read it as JSON.
+//!
 //! # Counting correlated findings
 //! Every finding is in `findings`, correlated or not. In `summary`, `total`, `by_outcome` and
 //! `by_severity` count *problems*: a correlated group once, at its highest effective severity and
@@ -115,7 +121,7 @@ struct JsonWaiver<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint: Option<&'a str>,
     reason: &'a str,
-    expires: Option<String>,
+    expires: Option<Shown<jiff::civil::Date>>,
     owner: Option<&'a str>,
 }
 
@@ -126,7 +132,7 @@ impl<'a> From<&'a Waiver> for JsonWaiver<'a> {
             id: w.id.as_deref(),
             fingerprint: w.conditions.fingerprint.as_deref(),
             reason: &w.reason,
-            expires: w.expires.map(|d| d.to_string()),
+            expires: w.expires.map(Shown),
             owner: w.owner.as_deref(),
         }
     }
@@ -174,7 +180,7 @@ struct JsonFinding<'a> {
     description: Option<&'a str>,
     severity: Severity,
     effective_severity: Severity,
-    severity_source: Shown<'a, SeveritySource>,
+    severity_source: Shown<&'a SeveritySource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<Confidence>,
     location: &'a Location,
@@ -192,7 +198,7 @@ struct JsonFinding<'a> {
     baseline: Option<&'static str>,
     /// When an existing finding was first seen (through its correlation group, if need be).
     #[serde(skip_serializing_if = "Option::is_none")]
-    first_seen: Option<String>,
+    first_seen: Option<Shown<jiff::civil::Date>>,
     /// Shared by the findings of one correlated group; null when not correlated.
     correlation_id: Option<&'a str>,
     /// The scanners that reported the correlated group (only when correlated).
@@ -218,11 +224,11 @@ struct JsonFinding<'a> {
 }
 
 /// A value written as its `Display` text, without building a `String` per finding first.
-struct Shown<'a, T>(&'a T);
+pub(crate) struct Shown<T>(pub(crate) T);
 
-impl<T: std::fmt::Display> Serialize for Shown<'_, T> {
+impl<T: std::fmt::Display> Serialize for Shown<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self.0)
+        s.collect_str(&self.0)
     }
 }
 
@@ -252,10 +258,7 @@ impl<'a> JsonFinding<'a> {
             reason: &e.decision.reason,
             suppression: f.suppression.as_ref(),
             baseline: e.baseline.map(|b| b.as_str()),
-            first_seen: e
-                .baseline
-                .and_then(|b| b.first_seen())
-                .map(|d| d.to_string()),
+            first_seen: e.baseline.and_then(|b| b.first_seen()).map(Shown),
             correlation_id: group.map(|g| g.id.as_str()),
             reported_by: group.map(|g| g.reported_by.as_slice()),
             waiver: e
@@ -347,10 +350,115 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
         fixed,
     };
     // serde_json writes many small pieces; a large buffer keeps them off the `dyn Write`.
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut buffered, &doc).map_err(std::io::Error::from)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 18, out);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buffered, LinesFormatter::new(2));
+    doc.serialize(&mut ser).map_err(std::io::Error::from)?;
     buffered.write_all(b"\n")?;
     buffered.flush()
+}
+
+/// Indents the outermost `pretty_depth` levels of arrays and objects as serde_json's pretty
+/// printer does (two spaces a level) and writes everything deeper compactly: with a depth of 2,
+/// each element of a top-level array is one line. String escaping is serde_json's own.
+pub(crate) struct LinesFormatter {
+    pretty_depth: usize,
+    /// Containers open around the current position.
+    depth: usize,
+    /// Whether the innermost indented container has had a value (an empty one stays `[]`).
+    has_value: bool,
+}
+
+impl LinesFormatter {
+    pub(crate) fn new(pretty_depth: usize) -> Self {
+        LinesFormatter {
+            pretty_depth,
+            depth: 0,
+            has_value: false,
+        }
+    }
+
+    fn indented(&self) -> bool {
+        self.depth <= self.pretty_depth
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        if self.indented() && self.has_value {
+            w.write_all(b"\n")?;
+            indent(w, self.depth - 1)?;
+        }
+        self.depth -= 1;
+        // The enclosing container has at least this value.
+        self.has_value = true;
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if self.indented() {
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            indent(w, self.depth)
+        } else if first {
+            Ok(())
+        } else {
+            w.write_all(b",")
+        }
+    }
+}
+
+fn indent<W: ?Sized + Write>(w: &mut W, levels: usize) -> std::io::Result<()> {
+    const SPACES: &[u8] = b"                                ";
+    let mut n = levels * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        w.write_all(&SPACES[..k])?;
+        n -= k;
+    }
+    Ok(())
+}
+
+impl serde_json::ser::Formatter for LinesFormatter {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.indented() { b": " } else { b":" })
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -377,6 +485,25 @@ mod tests {
         insta::with_settings!({snapshot_path => "../../snapshots"}, {
             insta::assert_snapshot!("json_sample", text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]"));
         });
+    }
+
+    #[test]
+    fn each_finding_is_one_line_of_json() {
+        let text = rendered(&hostile_verdict());
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let findings = doc["findings"].as_array().expect("findings");
+        assert!(!findings.is_empty());
+        let start = text.find("\n  \"findings\": [\n").expect("findings key") + 1;
+        let lines: Vec<&str> = text[start..].lines().skip(1).take(findings.len()).collect();
+        for (line, finding) in lines.iter().zip(findings) {
+            let line = line.strip_prefix("    ").expect("indented element");
+            let line = line.strip_suffix(',').unwrap_or(line);
+            let parsed: serde_json::Value = serde_json::from_str(line).expect("a line is JSON");
+            assert_eq!(&parsed, finding);
+        }
+        // Indented like serde_json's pretty printer down to the second level.
+        assert!(text.starts_with("{\n  \"schema_version\": \"1.0\",\n  \"tool\": {\n    \"name\""));
+        assert!(text.ends_with("\n}\n"));
     }
 
     #[test]

@@ -2,9 +2,12 @@
 //!
 //! Spec: <https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sarif-v2.1.0-errata01-os-complete.html>;
 //! GitHub's reading of it: <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>.
-//! The document is built with serde-sarif's types and validated in tests against the official
+//! The document is written with serde-sarif's types and validated in tests against the official
 //! OASIS schema (when `../shared/schemas` is present) and the serde-sarif copy vendored in
-//! `schemas/sarif-schema-2.1.0.serde-sarif.json` (always).
+//! `schemas/sarif-schema-2.1.0.serde-sarif.json` (always). It is streamed: each run's rules
+//! are collected first, then its results are built and written one at a time, so the whole log
+//! is never held in memory (only its gzip-compressed form, at most the size limit, while it is
+//! measured).
 //!
 //! # Decisions
 //!
@@ -75,7 +78,8 @@
 //!   the policy's reason. Every finding reaches the SARIF; code scanning shows the suppressed ones
 //!   as closed alerts. `fail`/`warn` carry no suppressions.
 //! - **GitHub's upload limits** ([`Limits::GITHUB`]): at most 20 runs, 25,000 results per run,
-//!   and 10 MB gzipped (checked on the exact bytes written, gzip level 6, with a 5 % margin).
+//!   and 10 MB gzipped (checked on the exact bytes written, gzip level 6 as zlib writes it, with
+//!   a 5 % margin).
 //!   Over a limit the least severe go first (effective severity, then outcome: fail before warn
 //!   before waived/ignored/suppressed): whole runs ranked by their worst finding, then results.
 //!   What was dropped is counted per severity in the run's `properties.scangate.dropped` (dropped
@@ -242,28 +246,61 @@ pub fn render_with(
         }
     }
 
-    let placed: Vec<Option<Placed>> = findings
-        .iter()
-        .zip(&kept)
-        .map(|(e, k)| k.then(|| place(e, options.base_dir.as_deref())))
-        .collect();
-    let hashes = line_hashes_for(&placed, findings, options.base_dir.as_deref());
+    let base = options.base_dir.as_deref();
+    let hashes = line_hashes_for(findings, &kept, base);
 
-    // Limit: compressed size. Serialise, measure, and shed the least severe until it fits.
+    // Limit: compressed size. The log is streamed through gzip to measure it (nothing but the
+    // compressed bytes is kept), then inflated into `out`; over the limit, the least severe are
+    // shed and the log is streamed again.
     let mut size_dropped = Dropped::default();
-    let bytes = loop {
-        let log = build_log(
-            verdict,
-            &plans,
-            &kept,
-            &placed,
-            &hashes,
-            &dropped_runs,
-            limits,
-        )?;
-        let bytes = to_json(&log)?;
-        let size = gzip_len_within(&bytes, limits.max_gzip_bytes)?;
-        let Some(size) = size else { break bytes };
+    loop {
+        let log = LogSer {
+            schema: SCHEMA_URI,
+            properties: scangate_bag(
+                &LogProps {
+                    version: env!("CARGO_PKG_VERSION"),
+                    verdict: verdict.status.as_str(),
+                    exit_code: verdict.exit_status().code(),
+                    policy: &verdict.policy,
+                    inputs: &verdict.inputs,
+                    dropped_runs: &dropped_runs,
+                },
+                None,
+            )?,
+            runs: RunsSer {
+                verdict,
+                plans: &plans,
+                kept: &kept,
+                hashes: &hashes,
+                base,
+                limits,
+            },
+            version: "2.1.0",
+        };
+        let mut sink =
+            std::io::BufWriter::with_capacity(1 << 20, SizedSink::new(limits.max_gzip_bytes));
+        write_json(&log, &mut sink)?;
+        let sink = sink.into_inner().map_err(|e| e.into_error())?;
+        let size = match sink.finish()? {
+            Measured::Raw(bytes) => {
+                out.write_all(&bytes)?;
+                break;
+            }
+            Measured::Gzipped(gz) => {
+                // Large reads keep the many small writes of `io::copy` off `out`.
+                let mut inflated = flate2::read::GzDecoder::new(&gz[..]);
+                let mut chunk = vec![0u8; 1 << 20];
+                loop {
+                    let n = std::io::Read::read(&mut inflated, &mut chunk)?;
+                    if n == 0 {
+                        break;
+                    }
+                    out.write_all(&chunk[..n])?;
+                }
+                break;
+            }
+            Measured::Over(size) => size,
+        };
         let kept_now: Vec<usize> = (0..findings.len()).filter(|&i| kept[i]).collect();
         if kept_now.is_empty() {
             stats.warnings.push(format!(
@@ -271,7 +308,8 @@ pub fn render_with(
                  {} bytes",
                 limits.max_gzip_bytes
             ));
-            break bytes;
+            write_json(&log, out)?;
+            break;
         }
         let ratio = limits.max_gzip_bytes as f64 / size as f64 * 0.9;
         let target = ((kept_now.len() as f64 * ratio) as usize).min(kept_now.len() - 1);
@@ -288,7 +326,7 @@ pub fn render_with(
             size_dropped.add(findings[i].decision.effective_severity);
             size_dropped.over_size_limit += 1;
         }
-    };
+    }
     if size_dropped.over_size_limit > 0 {
         stats.dropped_results += size_dropped.over_size_limit as usize;
         stats.warnings.push(format!(
@@ -304,7 +342,6 @@ pub fn render_with(
     stats.line_hashes = (0..findings.len())
         .filter(|&i| kept[i] && hashes[i].is_some())
         .count();
-    out.write_all(&bytes)?;
     out.flush()?;
     Ok(stats)
 }
@@ -505,33 +542,85 @@ fn priority_order(indices: &[usize], findings: &[Evaluated]) -> Vec<usize> {
 // ---------------------------------------------------------------------------------------------
 // Building the log
 
-fn build_log(
-    verdict: &Verdict,
-    plans: &[RunPlan<'_>],
-    kept: &[bool],
-    placed: &[Option<Placed>],
-    hashes: &[Option<String>],
-    dropped_runs: &[DroppedRun],
+/// The log, written field by field in serde-sarif's order; runs and results are built one at
+/// a time while they are written.
+#[derive(Serialize)]
+struct LogSer<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    properties: s::PropertyBag,
+    runs: RunsSer<'a>,
+    version: &'static str,
+}
+
+/// What a run needs to be written.
+struct RunsSer<'a> {
+    verdict: &'a Verdict,
+    plans: &'a [RunPlan<'a>],
+    kept: &'a [bool],
+    hashes: &'a [Option<String>],
+    base: Option<&'a Path>,
     limits: Limits,
-) -> std::io::Result<s::Sarif> {
-    let mut runs = Vec::with_capacity(plans.len());
-    for plan in plans {
-        runs.push(build_run(verdict, plan, kept, placed, hashes, limits)?);
+}
+
+impl Serialize for RunsSer<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = ser.serialize_seq(Some(self.plans.len()))?;
+        for plan in self.plans {
+            let run = build_run(self, plan).map_err(S::Error::custom)?;
+            seq.serialize_element(&run)?;
+        }
+        seq.end()
     }
-    let log_props = LogProps {
-        version: env!("CARGO_PKG_VERSION"),
-        verdict: verdict.status.as_str(),
-        exit_code: verdict.exit_status().code(),
-        policy: &verdict.policy,
-        inputs: &verdict.inputs,
-        dropped_runs,
-    };
-    Ok(s::Sarif::builder()
-        .schema(SCHEMA_URI)
-        .version(Value::from("2.1.0"))
-        .runs(runs)
-        .properties(scangate_bag(&log_props, None)?)
-        .build())
+}
+
+/// A run as serde-sarif writes one (fields in its order), with the results streamed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunSer<'a> {
+    automation_details: s::RunAutomationDetails,
+    conversion: s::Conversion,
+    properties: s::PropertyBag,
+    results: ResultsSer<'a>,
+    tool: s::Tool,
+}
+
+/// The results of one run, each built when it is written.
+struct ResultsSer<'a> {
+    runs: &'a RunsSer<'a>,
+    /// (finding index, rule index) in run order.
+    members: Vec<(usize, usize)>,
+    /// The first finding of each rule.
+    rule_first: Vec<usize>,
+}
+
+impl Serialize for ResultsSer<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let runs = self.runs;
+        let findings = &runs.verdict.findings;
+        let mut seq = ser.serialize_seq(Some(self.members.len()))?;
+        for &(i, index) in &self.members {
+            let e = &findings[i];
+            let place = place(e, runs.base);
+            let first_description = findings[self.rule_first[index]]
+                .finding
+                .description
+                .as_deref();
+            let result = build_result(
+                e,
+                index,
+                &place,
+                runs.hashes[i].as_deref(),
+                first_description,
+                runs.verdict.group_of(e).map(|g| g.id.as_str()),
+            )
+            .map_err(S::Error::custom)?;
+            seq.serialize_element(&result)?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -572,19 +661,13 @@ struct RuleAcc<'v> {
     tags: BTreeSet<&'v str>,
 }
 
-fn build_run(
-    verdict: &Verdict,
-    plan: &RunPlan<'_>,
-    kept: &[bool],
-    placed: &[Option<Placed>],
-    hashes: &[Option<String>],
-    limits: Limits,
-) -> std::io::Result<s::Run> {
-    let findings = &verdict.findings;
+fn build_run<'a>(runs: &'a RunsSer<'a>, plan: &RunPlan<'_>) -> std::io::Result<RunSer<'a>> {
+    let findings = &runs.verdict.findings;
+    let limits = runs.limits;
     let mut rules: Vec<RuleAcc<'_>> = Vec::new();
     let mut rule_index: HashMap<&str, usize> = HashMap::new();
-    let mut results = Vec::new();
-    for &i in plan.members.iter().filter(|&&i| kept[i]) {
+    let mut members = Vec::new();
+    for &i in plan.members.iter().filter(|&&i| runs.kept[i]) {
         let e = &findings[i];
         let f = &e.finding;
         let id = rule_id(&f.rule_id);
@@ -604,18 +687,7 @@ fn build_run(
         rule.kinds.insert(f.kind);
         rule.cwes.extend(f.cwes.iter().copied());
         rule.tags.extend(f.extra.tags.iter().map(String::as_str));
-        let Some(place) = placed[i].as_ref() else {
-            continue;
-        };
-        let first_description = findings[rule.first].finding.description.as_deref();
-        results.push(build_result(
-            e,
-            index,
-            place,
-            hashes[i].as_deref(),
-            first_description,
-            verdict.group_of(e).map(|g| g.id.as_str()),
-        )?);
+        members.push((i, index));
     }
 
     let mut descriptors = Vec::with_capacity(rules.len());
@@ -653,17 +725,19 @@ fn build_run(
         .analysis_tool_log_files(log_files)
         .build();
 
-    Ok(s::Run::builder()
-        .tool(s::Tool::builder().driver(driver).build())
-        .automation_details(
-            s::RunAutomationDetails::builder()
-                .id(plan.automation_id.clone())
-                .build(),
-        )
-        .conversion(conversion)
-        .results(results)
-        .properties(scangate_bag(&run_props, None)?)
-        .build())
+    Ok(RunSer {
+        automation_details: s::RunAutomationDetails::builder()
+            .id(plan.automation_id.clone())
+            .build(),
+        conversion,
+        properties: scangate_bag(&run_props, None)?,
+        results: ResultsSer {
+            runs,
+            members,
+            rule_first: rules.iter().map(|r| r.first).collect(),
+        },
+        tool: s::Tool::builder().driver(driver).build(),
+    })
 }
 
 fn rule_id(raw: &str) -> &str {
@@ -1422,13 +1496,11 @@ fn is_bidi_control(c: char) -> bool {
 /// Pretty JSON, newline-terminated, with C1/DEL control and bidi characters written as `\uXXXX`
 /// escapes (serde_json escapes only C0): the same JSON value, but nothing in the raw file can
 /// reorder or hide what a reader of it sees.
-fn to_json<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+fn write_json<T: Serialize, W: ?Sized + Write>(value: &T, out: &mut W) -> std::io::Result<()> {
     let mut ser =
-        serde_json::Serializer::with_formatter(&mut bytes, SafeFormatter(Default::default()));
+        serde_json::Serializer::with_formatter(&mut *out, SafeFormatter(Default::default()));
     value.serialize(&mut ser).map_err(std::io::Error::from)?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    out.write_all(b"\n")
 }
 
 struct SafeFormatter(serde_json::ser::PrettyFormatter<'static>);
@@ -1570,19 +1642,19 @@ pub fn hash_lines(text: &str, mut callback: impl FnMut(usize, String)) {
 
 /// Line hashes for every kept finding whose file is in the checkout; each file read once.
 fn line_hashes_for(
-    placed: &[Option<Placed>],
     findings: &[Evaluated],
+    kept: &[bool],
     base: Option<&Path>,
 ) -> Vec<Option<String>> {
-    let mut hashes: Vec<Option<String>> = vec![None; placed.len()];
-    let mut by_file: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-    for (i, p) in placed.iter().enumerate() {
-        let Some(p) = p else { continue };
-        if let (Some(file), Some(line)) = (p.file.as_deref(), p.start_line) {
-            by_file.entry(file).or_default().push((line, i));
-        }
-    }
+    let mut hashes: Vec<Option<String>> = vec![None; findings.len()];
     if let Some(base) = base {
+        let mut by_file: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+        for (i, e) in findings.iter().enumerate().filter(|&(i, _)| kept[i]) {
+            let p = place(e, Some(base));
+            if let (Some(file), Some(line)) = (p.file, p.start_line) {
+                by_file.entry(file).or_default().push((line, i));
+            }
+        }
         let canonical_base = base.canonicalize().ok();
         for (file, wanted) in &by_file {
             let Some(text) = canonical_base.as_deref().and_then(|b| read_source(b, file)) else {
@@ -1603,7 +1675,7 @@ fn line_hashes_for(
     }
     // A hash the scanner supplied (GitHub-compatible by its name) when none was computed.
     for (i, e) in findings.iter().enumerate() {
-        if hashes[i].is_none() && placed[i].is_some() {
+        if hashes[i].is_none() && kept[i] {
             hashes[i] = e
                 .finding
                 .extra
@@ -1641,26 +1713,132 @@ fn read_source(base: &Path, rel: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Size
 
-/// The gzip-compressed size of `bytes` when it exceeds `max`; `None` when it fits (without
-/// compressing when the raw size already proves it).
-fn gzip_len_within(bytes: &[u8], max: u64) -> std::io::Result<Option<u64>> {
-    let raw = bytes.len() as u64;
-    // Deflate never grows data by more than a few bytes per 64 KiB block plus the header.
-    if raw + raw / 1000 + 1024 <= max {
-        return Ok(None);
-    }
-    let mut encoder = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::default());
-    encoder.write_all(bytes)?;
-    let size = encoder.finish()?.0;
-    Ok((size > max).then_some(size))
+/// What [`SizedSink`] found.
+enum Measured {
+    /// Small enough that its raw size proves it fits: the bytes themselves.
+    Raw(Vec<u8>),
+    /// Fits once compressed: the gzip stream.
+    Gzipped(Vec<u8>),
+    /// Over the limit: the compressed size.
+    Over(u64),
 }
 
-/// A writer that only counts.
-struct Counter(u64);
+/// Measures the gzip-compressed size of what is written to it against `limit`, holding at
+/// most `limit` bytes: the raw bytes while they are few enough to prove the limit kept, then
+/// the compressed stream (dropped, and only counted, once it is over the limit). Compression
+/// runs on a thread of its own, so it overlaps with producing the document.
+struct SizedSink {
+    limit: u64,
+    raw: Vec<u8>,
+    gzip: Option<GzipWorker>,
+}
 
-impl Write for Counter {
+impl SizedSink {
+    fn new(limit: u64) -> Self {
+        SizedSink {
+            limit,
+            raw: Vec::new(),
+            gzip: None,
+        }
+    }
+
+    /// Deflate never grows data by more than a few bytes per 64 KiB block plus the header.
+    fn raw_fits(&self, raw: u64) -> bool {
+        raw + raw / 1000 + 1024 <= self.limit
+    }
+
+    fn finish(self) -> std::io::Result<Measured> {
+        let Some(gzip) = self.gzip else {
+            return Ok(Measured::Raw(self.raw));
+        };
+        let capped = gzip.finish()?;
+        Ok(if capped.len > self.limit {
+            Measured::Over(capped.len)
+        } else {
+            Measured::Gzipped(capped.bytes)
+        })
+    }
+}
+
+impl Write for SizedSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
+        if let Some(gzip) = &self.gzip {
+            gzip.send(buf.to_vec())?;
+            return Ok(buf.len());
+        }
+        if self.raw_fits((self.raw.len() + buf.len()) as u64) {
+            self.raw.extend_from_slice(buf);
+            return Ok(buf.len());
+        }
+        let gzip = GzipWorker::start(self.limit)?;
+        let mut first = std::mem::take(&mut self.raw);
+        first.extend_from_slice(buf);
+        gzip.send(first)?;
+        self.gzip = Some(gzip);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Gzip level 6 on a thread of its own, fed chunks through a short queue.
+struct GzipWorker {
+    chunks: std::sync::mpsc::SyncSender<Vec<u8>>,
+    thread: std::thread::JoinHandle<std::io::Result<Capped>>,
+}
+
+impl GzipWorker {
+    fn start(limit: u64) -> std::io::Result<GzipWorker> {
+        let (chunks, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let thread = std::thread::Builder::new()
+            .name("sarif-gzip".to_owned())
+            .spawn(move || {
+                let capped = Capped {
+                    limit,
+                    len: 0,
+                    bytes: Vec::new(),
+                };
+                let mut gzip =
+                    flate2::write::GzEncoder::new(capped, flate2::Compression::default());
+                for chunk in receiver {
+                    gzip.write_all(&chunk)?;
+                }
+                gzip.finish()
+            })?;
+        Ok(GzipWorker { chunks, thread })
+    }
+
+    fn send(&self, chunk: Vec<u8>) -> std::io::Result<()> {
+        self.chunks
+            .send(chunk)
+            .map_err(|_| std::io::Error::other("SARIF: the gzip thread stopped"))
+    }
+
+    fn finish(self) -> std::io::Result<Capped> {
+        drop(self.chunks);
+        self.thread
+            .join()
+            .map_err(|_| std::io::Error::other("SARIF: the gzip thread failed"))?
+    }
+}
+
+/// A writer that keeps what is written while it stays within `limit` bytes, and counts.
+struct Capped {
+    limit: u64,
+    len: u64,
+    bytes: Vec<u8>,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.len += buf.len() as u64;
+        if self.len <= self.limit {
+            self.bytes.extend_from_slice(buf);
+        } else if !self.bytes.is_empty() {
+            self.bytes = Vec::new();
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -2531,6 +2709,25 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(text.as_bytes()).expect("gzip");
         assert!(gz.finish().expect("gzip").len() as u64 <= options.limits.max_gzip_bytes);
+    }
+
+    #[test]
+    fn a_log_measured_through_gzip_is_written_byte_for_byte() {
+        // A limit just under the raw size sends the log through the gzip thread (and back
+        // through inflate) without shedding anything: the bytes must be those of the raw path.
+        let verdict = hostile_verdict();
+        let (raw, raw_stats) = rendered_with(&verdict, &SarifOptions::default());
+        let options = SarifOptions {
+            limits: Limits {
+                max_gzip_bytes: raw.len() as u64 - 1,
+                ..Limits::GITHUB
+            },
+            ..SarifOptions::default()
+        };
+        let (gzipped, stats) = rendered_with(&verdict, &options);
+        assert_eq!(stats, raw_stats);
+        assert!(stats.warnings.is_empty(), "{stats:?}");
+        assert!(gzipped == raw, "the gzip path changed the bytes");
     }
 
     // --- helpers -------------------------------------------------------------------------
