@@ -60,6 +60,21 @@ pub fn correlate<'a>(
     findings: &[&'a Finding],
     report_of: impl Fn(usize) -> &'a str,
 ) -> Correlation {
+    // Only findings of different reports correlate: with one report among the candidates
+    // there is nothing to do (the common single-report run skips building 10^5 keys).
+    let mut candidates = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FindingKind::Vulnerability && f.location.package.is_some())
+        .map(|(i, _)| report_of(i));
+    if let Some(first) = candidates.next()
+        && candidates.all(|r| r == first)
+    {
+        return Correlation {
+            group_of: vec![None; findings.len()],
+            groups: Vec::new(),
+        };
+    }
     // key -> (report, finding) pairs.
     let mut by_key: BTreeMap<Key, Vec<(&str, usize)>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
