@@ -19,9 +19,11 @@
 //! 10^6 results: pass 1 reads everything except `results` (tools, rules, `originalUriBaseIds`,
 //! artifacts: a run's `results` may come before its `tool`, as Semgrep and Cppcheck write
 //! them) and only counts the results; pass 2 streams each run's `results`, turning every
-//! result into a finding as soon as it is read, with its run's context at hand. (Measured: a
-//! 400 MB log of 4·10^5 CodeQL-like results in ~5 s on a busy 2-core box, release build; peak
-//! memory is the input plus the findings.)
+//! result into a finding as soon as it is read, with its run's context at hand. For a log of
+//! 4 MB or more, pass 2 runs on two threads: one deserialises the results (borrowing from the
+//! input) and hands them over in bounded batches, in document order, while the calling thread
+//! converts them, so the findings are exactly those one thread would make. Peak memory is the
+//! input plus the findings plus a few MB of batches.
 //!
 //! # Decisions (documented choices)
 //! - Version: only `2.1.0` is read; others are [`IngestError::UnsupportedVersion`]. A log
@@ -112,6 +114,15 @@ const MAX_FINGERPRINT_DEPTH: u8 = 8;
 const MAX_NOTE_EXAMPLES: usize = 3;
 
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
+    parse_with(bytes, ctx, bytes.len() >= PIPELINE_MIN_BYTES)
+}
+
+/// [`parse`], with pass 2 on two threads or one (the same findings either way).
+fn parse_with(
+    bytes: &[u8],
+    ctx: &ParseContext,
+    pipeline: bool,
+) -> Result<ParsedReport, IngestError> {
     // Pass 1: everything but results.
     let log: Log<'_> = match json::from_slice(bytes) {
         Ok(log) => log,
@@ -166,7 +177,7 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErr
     // Pass 2: stream the results. Reserving up front avoids regrowing (and briefly doubling)
     // a vector of 10^6 findings; when that much memory is not there, grow as needed instead.
     let capacity: usize = runs.iter().map(|r| r.results.0).sum();
-    let acc = read_results(bytes, &contexts, &ctx.input, capacity)?;
+    let acc = read_results(bytes, &contexts, &ctx.input, capacity, pipeline)?;
     let mut stats = ReportStats {
         runs: Some(runs.len() as u64),
         non_fail_results: acc.non_fail,
@@ -204,23 +215,29 @@ fn unsupported_version(version: &str) -> IngestError {
 // Lenient building blocks
 // ---------------------------------------------------------------------------------------------
 
-/// Matches an object key against a struct's known keys without allocating.
+/// Matches an object key against a struct's known keys without allocating: the key's index.
 struct KeySeed(&'static [&'static str]);
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Option<&'static str>;
+    type Value = Option<usize>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_identifier(self)
     }
 }
 
 impl Visitor<'_> for KeySeed {
-    type Value = Option<&'static str>;
+    type Value = Option<usize>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object key")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.0.iter().copied().find(|k| *k == v))
+        // Length and first byte rule out nearly every other key without a `memcmp` call
+        // (this runs for every key of every result).
+        let v = v.as_bytes();
+        Ok(self.0.iter().position(|k| {
+            let k = k.as_bytes();
+            k.len() == v.len() && k.first() == v.first() && k == v
+        }))
     }
 }
 
@@ -333,11 +350,14 @@ macro_rules! sarif_object {
                         mut map: A,
                     ) -> Result<Self::Value, A::Error> {
                         const KEYS: &[&str] = &[$($key),*];
+                        // The fields' indices in `KEYS`, so a key is compared once.
+                        #[allow(non_camel_case_types)]
+                        enum Field { $($field,)* }
                         let mut out = $name::default();
                         let mut seen = 0u64;
                         while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
                             match key {
-                                $(Some($key) => {
+                                $(Some(i) if i == Field::$field as usize => {
                                     const BIT: u64 = json::decision_bit(DECIDING_KEYS, $key);
                                     json::refuse_repeat(
                                         &mut seen,
@@ -654,7 +674,7 @@ impl<'de> Deserialize<'de> for FpList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut out = Vec::new();
         FpValue {
-            prefix: String::new(),
+            prefix: &mut String::new(),
             out: &mut out,
             depth: 0,
         }
@@ -663,8 +683,10 @@ impl<'de> Deserialize<'de> for FpList {
     }
 }
 
+/// One value of a fingerprint object; `prefix` is its name so far (`a.b[0]`), one buffer
+/// shared down the nesting, so a name costs no allocation until a value is kept.
 struct FpValue<'o> {
-    prefix: String,
+    prefix: &'o mut String,
     out: &'o mut Vec<String>,
     depth: u8,
 }
@@ -676,14 +698,11 @@ impl FpValue<'_> {
             && !value.trim().is_empty()
             && self.out.len() < MAX_TOOL_FINGERPRINTS
         {
-            self.out.push(format!("{}={}", self.prefix, value));
-        }
-    }
-    fn child(&self, name: fmt::Arguments<'_>) -> String {
-        if self.prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}{}", self.prefix, name)
+            let mut kept = String::with_capacity(self.prefix.len() + 1 + value.len());
+            kept.push_str(self.prefix);
+            kept.push('=');
+            kept.push_str(value);
+            self.out.push(kept);
         }
     }
 }
@@ -724,37 +743,43 @@ impl<'de> Visitor<'de> for FpValue<'_> {
         Ok(())
     }
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        let base = self.prefix.len();
         while let Some(KeyCow(key)) = map.next_key()? {
             if self.depth >= MAX_FINGERPRINT_DEPTH || self.out.len() >= MAX_TOOL_FINGERPRINTS {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            let prefix = if self.prefix.is_empty() {
-                key.into_owned()
-            } else {
-                self.child(format_args!(".{key}"))
-            };
-            map.next_value_seed(FpValue {
-                prefix,
+            if base > 0 {
+                self.prefix.push('.');
+            }
+            self.prefix.push_str(&key);
+            let outcome = map.next_value_seed(FpValue {
+                prefix: &mut *self.prefix,
                 out: &mut *self.out,
                 depth: self.depth + 1,
-            })?;
+            });
+            self.prefix.truncate(base);
+            outcome?;
         }
         Ok(())
     }
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        use std::fmt::Write as _;
+        let base = self.prefix.len();
         let mut i = 0usize;
         loop {
             if self.depth >= MAX_FINGERPRINT_DEPTH || self.out.len() >= MAX_TOOL_FINGERPRINTS {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 return Ok(());
             }
-            let seed = FpValue {
-                prefix: self.child(format_args!("[{i}]")),
+            let _ = write!(self.prefix, "[{i}]");
+            let outcome = seq.next_element_seed(FpValue {
+                prefix: &mut *self.prefix,
                 out: &mut *self.out,
                 depth: self.depth + 1,
-            };
-            if seq.next_element_seed(seed)?.is_none() {
+            });
+            self.prefix.truncate(base);
+            if outcome?.is_none() {
                 return Ok(());
             }
             i += 1;
@@ -1077,6 +1102,8 @@ struct RuleCtx<'r> {
     short_description: Option<Text>,
     solution: Option<Text>,
     cwes: Vec<u32>,
+    /// `properties.tags` trimmed, without blanks and repeats, as findings carry them.
+    tags: Vec<&'r str>,
 }
 
 struct ComponentCtx<'r> {
@@ -1133,6 +1160,8 @@ impl<'r> RuleCtx<'r> {
         for tag in &raw.properties.tags.0 {
             extract_vuln_ids(tag, &mut tag_vuln_ids);
         }
+        let mut tags = Vec::new();
+        push_tags(&raw.properties.tags.0, &mut tags);
         RuleCtx {
             raw,
             id_vuln_ids,
@@ -1141,6 +1170,7 @@ impl<'r> RuleCtx<'r> {
             short_description,
             solution,
             cwes,
+            tags,
         }
     }
 }
@@ -1376,54 +1406,240 @@ impl Acc {
     }
 }
 
+/// Logs at least this large read pass 2 on two threads (see [`read_results`]); below it the
+/// thread costs more than it saves.
+const PIPELINE_MIN_BYTES: usize = 4 << 20;
+/// Events per batch handed from the reading thread to the converting one, and batches in
+/// flight: enough to keep both busy, a few MB at most.
+const BATCH: usize = 1024;
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// What pass 2 reads, in document order, for the runs pass 1 knows.
+enum Event<'de> {
+    /// A `runs` key: whatever an earlier one gave is dropped (the last one counts, as in
+    /// pass 1).
+    Runs,
+    /// Run `i`'s object starts.
+    RunStart(usize),
+    /// A `results` key of the current run (a repeat drops what the earlier one gave).
+    Results(ResultsState),
+    /// One result of the current run.
+    Result(Box<RawResult<'de>>),
+    /// The current run's object ends.
+    RunEnd,
+}
+
+/// Where the reader puts events: applied at once, batched to another thread, or dropped.
+trait Sink<'de> {
+    fn push(&mut self, event: Event<'de>);
+}
+
+/// Turns events into findings and notes.
+struct Applier<'c, 'r> {
+    runs: &'c [RunCtx<'r>],
+    input: &'c Text,
+    acc: Acc,
+    current: usize,
+    run: RunAcc,
+}
+
+impl<'c, 'r> Applier<'c, 'r> {
+    fn new(runs: &'c [RunCtx<'r>], input: &'c Text, capacity: usize) -> Self {
+        let mut acc = Acc::default();
+        let _ = acc.findings.try_reserve_exact(capacity);
+        Applier {
+            runs,
+            input,
+            acc,
+            current: 0,
+            run: RunAcc::default(),
+        }
+    }
+
+    fn apply(&mut self, event: Event<'_>) {
+        let acc = &mut self.acc;
+        match event {
+            Event::Runs => {
+                acc.findings.clear();
+                acc.non_fail = 0;
+                acc.notes.clear();
+            }
+            Event::RunStart(i) => {
+                self.current = i;
+                self.run = RunAcc {
+                    findings_start: acc.findings.len(),
+                    ..RunAcc::default()
+                };
+            }
+            Event::Results(state) => {
+                acc.findings.truncate(self.run.findings_start);
+                self.run = RunAcc {
+                    findings_start: self.run.findings_start,
+                    state,
+                    ..RunAcc::default()
+                };
+            }
+            Event::Result(raw) => {
+                // The reader only reports runs pass 1 knows.
+                if let Some(ctx) = self.runs.get(self.current)
+                    && let Some(f) = convert(*raw, ctx, self.input, &mut self.run)
+                {
+                    acc.findings.push(f);
+                }
+            }
+            Event::RunEnd => {
+                if let Some(ctx) = self.runs.get(self.current) {
+                    acc.finish_run(ctx, std::mem::take(&mut self.run));
+                }
+            }
+        }
+    }
+}
+
+impl<'de> Sink<'de> for Applier<'_, '_> {
+    fn push(&mut self, event: Event<'de>) {
+        self.apply(event);
+    }
+}
+
+/// Reading again only to find where the log is wrong.
+struct Discard;
+
+impl<'de> Sink<'de> for Discard {
+    fn push(&mut self, _: Event<'de>) {}
+}
+
+/// Hands events to the converting thread in batches, reusing the vectors it sends back.
+struct Batcher<'de> {
+    batch: Vec<Event<'de>>,
+    tx: std::sync::mpsc::SyncSender<Vec<Event<'de>>>,
+    spare: std::sync::mpsc::Receiver<Vec<Event<'de>>>,
+}
+
+impl<'de> Batcher<'de> {
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let full = std::mem::replace(&mut self.batch, next);
+        // The receiver only goes away when the converting side panicked; that panic is
+        // re-raised there.
+        let _ = self.tx.send(full);
+    }
+}
+
+impl<'de> Sink<'de> for Batcher<'de> {
+    fn push(&mut self, event: Event<'de>) {
+        self.batch.push(event);
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+}
+
+/// Pass 2. A large log is read on two threads: this one converts results while a scoped
+/// thread deserialises the next ones (borrowed from `bytes`) and hands them over in order, in
+/// bounded batches, so the findings come out exactly as one thread would make them.
 fn read_results(
     bytes: &[u8],
     runs: &[RunCtx<'_>],
     input: &Text,
     capacity: usize,
+    pipeline: bool,
 ) -> Result<Acc, IngestError> {
-    let mut acc = Acc::default();
-    let _ = acc.findings.try_reserve_exact(capacity);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let first = match (TopSeed {
-        runs,
-        input,
-        acc: &mut acc,
-    })
-    .deserialize(&mut de)
-    {
-        Ok(()) => return Ok(acc),
+    let mut applier = Applier::new(runs, input, capacity);
+    let outcome = if pipeline {
+        read_pipelined(bytes, runs.len(), &mut applier)
+    } else {
+        None
+    };
+    let outcome = outcome.unwrap_or_else(|| {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        (TopSeed {
+            runs: runs.len(),
+            sink: &mut applier,
+        })
+        .deserialize(&mut de)
+    });
+    let first = match outcome {
+        Ok(()) => return Ok(applier.acc),
         Err(e) => e,
     };
     // Read again with path tracking to say where (only on the error path).
-    let mut again = Acc::default();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut track = serde_path_to_error::Track::new();
     let outcome = TopSeed {
-        runs,
-        input,
-        acc: &mut again,
+        runs: runs.len(),
+        sink: &mut Discard,
     }
     .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
     let path = outcome.err().map(|_| super::json::json_path(&track.path()));
     Err(IngestError::json(&first, path))
 }
 
-/// The log object in pass 2: only `runs` is read.
-struct TopSeed<'c, 'r> {
-    runs: &'c [RunCtx<'r>],
-    input: &'c Text,
-    acc: &'c mut Acc,
+/// The two-thread reading of [`read_results`]; `None` when no thread could be started.
+fn read_pipelined(
+    bytes: &[u8],
+    runs: usize,
+    applier: &mut Applier<'_, '_>,
+) -> Option<Result<(), serde_json::Error>> {
+    use std::sync::mpsc;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Vec<Event<'_>>>(BATCHES_IN_FLIGHT);
+        let (spare_tx, spare_rx) = mpsc::channel();
+        let reader = std::thread::Builder::new()
+            .name("sarif-reader".into())
+            .spawn_scoped(scope, move || {
+                let mut sink = Batcher {
+                    batch: Vec::with_capacity(BATCH),
+                    tx,
+                    spare: spare_rx,
+                };
+                let mut de = serde_json::Deserializer::from_slice(bytes);
+                let outcome = (TopSeed {
+                    runs,
+                    sink: &mut sink,
+                })
+                .deserialize(&mut de);
+                if outcome.is_ok() {
+                    sink.flush();
+                }
+                outcome
+            })
+            .ok()?;
+        for mut batch in rx {
+            for event in batch.drain(..) {
+                applier.apply(event);
+            }
+            // Back for reuse; the reader may have finished already.
+            let _ = spare_tx.send(batch);
+        }
+        match reader.join() {
+            Ok(outcome) => Some(outcome),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
-impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
+/// The log object in pass 2: only `runs` is read.
+struct TopSeed<'s, K> {
+    /// How many runs pass 1 read.
+    runs: usize,
+    sink: &'s mut K,
+}
+
+impl<'de, K: Sink<'de>> DeserializeSeed<'de> for TopSeed<'_, K> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for TopSeed<'_, '_> {
+impl<'de, K: Sink<'de>> Visitor<'de> for TopSeed<'_, K> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a SARIF log object")
@@ -1432,13 +1648,10 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
         while let Some(key) = map.next_key_seed(KeySeed(&["runs"]))? {
             if key.is_some() {
                 // A repeated `runs` key: the last one counts (pass 1 read that one).
-                self.acc.findings.clear();
-                self.acc.non_fail = 0;
-                self.acc.notes.clear();
+                self.sink.push(Event::Runs);
                 map.next_value_seed(RunsSeed {
                     runs: self.runs,
-                    input: self.input,
-                    acc: &mut *self.acc,
+                    sink: &mut *self.sink,
                 })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -1448,31 +1661,29 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
     }
 }
 
-struct RunsSeed<'c, 'r> {
-    runs: &'c [RunCtx<'r>],
-    input: &'c Text,
-    acc: &'c mut Acc,
+struct RunsSeed<'s, K> {
+    runs: usize,
+    sink: &'s mut K,
 }
 
-impl<'de> DeserializeSeed<'de> for RunsSeed<'_, '_> {
+impl<'de, K: Sink<'de>> DeserializeSeed<'de> for RunsSeed<'_, K> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for RunsSeed<'_, '_> {
+impl<'de, K: Sink<'de>> Visitor<'de> for RunsSeed<'_, K> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of SARIF runs")
     }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
         loop {
             let seed = RunSeed {
-                ctx: self.runs.get(i),
-                input: self.input,
-                acc: &mut *self.acc,
+                index: Some(i).filter(|i| *i < self.runs),
+                sink: &mut *self.sink,
             };
             if seq.next_element_seed(seed)?.is_none() {
                 return Ok(());
@@ -1485,79 +1696,63 @@ impl<'de> Visitor<'de> for RunsSeed<'_, '_> {
     skip_visits!((); bool, numbers, str, null, map);
 }
 
-struct RunSeed<'c, 'r> {
-    ctx: Option<&'c RunCtx<'r>>,
-    input: &'c Text,
-    acc: &'c mut Acc,
+struct RunSeed<'s, K> {
+    /// `None` for a run pass 1 does not know (in an earlier, repeated `runs`).
+    index: Option<usize>,
+    sink: &'s mut K,
 }
 
-impl<'de> DeserializeSeed<'de> for RunSeed<'_, '_> {
+impl<'de, K: Sink<'de>> DeserializeSeed<'de> for RunSeed<'_, K> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for RunSeed<'_, '_> {
+impl<'de, K: Sink<'de>> Visitor<'de> for RunSeed<'_, K> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a SARIF run object")
     }
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
-        let Some(ctx) = self.ctx else {
+        let Some(index) = self.index else {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             return Ok(());
         };
-        let acc = self.acc;
-        let mut run = RunAcc {
-            findings_start: acc.findings.len(),
-            ..RunAcc::default()
-        };
+        let sink = self.sink;
+        sink.push(Event::RunStart(index));
         while let Some(key) = map.next_key_seed(KeySeed(&["results"]))? {
             if key.is_none() {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
             // A repeated `results` key: the last one counts.
-            acc.findings.truncate(run.findings_start);
-            run = RunAcc {
-                findings_start: run.findings_start,
-                ..RunAcc::default()
-            };
-            map.next_value_seed(ResultsSeed {
-                ctx,
-                input: self.input,
-                findings: &mut acc.findings,
-                run: &mut run,
-            })?;
+            map.next_value_seed(ResultsSeed { sink: &mut *sink })?;
         }
-        acc.finish_run(ctx, run);
+        sink.push(Event::RunEnd);
         Ok(())
     }
     skip_visits!((); bool, numbers, str, null, seq);
 }
 
-struct ResultsSeed<'c, 'r> {
-    ctx: &'c RunCtx<'r>,
-    input: &'c Text,
-    findings: &'c mut Vec<Finding>,
-    run: &'c mut RunAcc,
+struct ResultsSeed<'s, K> {
+    sink: &'s mut K,
 }
 
-impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_> {
+impl<'de, K: Sink<'de>> DeserializeSeed<'de> for ResultsSeed<'_, K> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_option(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
+impl<'de, K: Sink<'de>> Visitor<'de> for ResultsSeed<'_, K> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of SARIF results")
     }
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.run.state = ResultsState::Null;
+        self.sink.push(Event::Results(ResultsState::Null));
         Ok(())
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
@@ -1566,12 +1761,10 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        self.run.state = ResultsState::Array;
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.sink.push(Event::Results(ResultsState::Array));
         while let Some(raw) = seq.next_element::<RawResult<'de>>()? {
-            if let Some(f) = convert(&raw, self.ctx, self.input, self.run) {
-                self.findings.push(f);
-            }
+            self.sink.push(Event::Result(Box::new(raw)));
         }
         Ok(())
     }
@@ -1582,7 +1775,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
 // ---------------------------------------------------------------------------------------------
 
 fn convert(
-    raw: &RawResult<'_>,
+    raw: RawResult<'_>,
     ctx: &RunCtx<'_>,
     input: &Text,
     run: &mut RunAcc,
@@ -1592,7 +1785,7 @@ fn convert(
         run.non_fail += 1;
         return None;
     }
-    let resolved = resolve_rule(ctx, raw);
+    let resolved = resolve_rule(ctx, &raw);
     if resolved.dangling {
         run.dangling += 1;
     }
@@ -1602,20 +1795,21 @@ fn convert(
         .and_then(|c| ctx.components.get(c))
         .or(ctx.components.first());
 
-    let mut tags: Vec<String> = Vec::new();
-    for tag in raw
-        .properties
-        .tags
-        .0
-        .iter()
-        .chain(rule.iter().flat_map(|r| r.raw.properties.tags.0.iter()))
-    {
-        let tag = tag.trim();
-        if !tag.is_empty() && !tags.iter().any(|t| t == tag) {
-            tags.push(tag.to_owned());
+    // The result's tags, then its rule's (prepared once per rule); copied once below.
+    let rule_tags = rule.map_or(&[][..], |r| &r.tags[..]);
+    let tag_refs: Cow<'_, [&str]> = if raw.properties.tags.0.is_empty() {
+        Cow::Borrowed(rule_tags)
+    } else {
+        let mut all = Vec::new();
+        push_tags(&raw.properties.tags.0, &mut all);
+        for tag in rule_tags {
+            if !all.contains(tag) {
+                all.push(tag);
+            }
         }
-    }
-    let has_tag = |name: &str| tags.iter().any(|t| t.eq_ignore_ascii_case(name));
+        Cow::Owned(all)
+    };
+    let has_tag = |name: &str| tag_refs.iter().any(|t| t.eq_ignore_ascii_case(name));
     let secret = ctx.family.secrets || has_tag("secret") || has_tag("secrets");
 
     let message = message_text(&raw.message, rule, component, ctx.components.first());
@@ -1677,7 +1871,7 @@ fn convert(
         FindingKind::Code
     };
 
-    let (severity, severity_source) = severity_of(raw, rule, run);
+    let (severity, severity_source) = severity_of(&raw, rule, run);
     let confidence = raw
         .properties
         .precision
@@ -1724,7 +1918,7 @@ fn convert(
 
     // Location.
     let mut location = Location::default();
-    let mut identity_path = String::new();
+    let mut identity_path = Cow::Borrowed("");
     let mut snippet_for_identity: Option<&str> = None;
     if let Some(loc) = &raw.location.0 {
         let phys = &loc.physical;
@@ -1748,7 +1942,7 @@ fn convert(
             .filter(|s| !s.trim().is_empty());
         snippet_for_identity = snippet;
         if let Some(uri) = uri {
-            identity_path = display_uri(uri);
+            let shown = display_uri(uri);
             let r = &phys.region;
             let region = Region {
                 start_line: r.start_line.0,
@@ -1757,7 +1951,8 @@ fn convert(
                 end_column: r.end_column.0,
             };
             location.file = Some(Box::new(FileLocation {
-                path: resolve_uri(uri, base_id, ctx.bases),
+                path: resolve_uri(uri, base_id, ctx.bases)
+                    .unwrap_or_else(|| shown.clone().into_owned()),
                 region: Some(region).filter(|r| *r != Region::default()),
                 snippet: if secret {
                     None
@@ -1765,8 +1960,9 @@ fn convert(
                     snippet.map(str::to_owned)
                 },
             }));
+            identity_path = shown;
         } else if let Some(name) = logical_name(loc.logical.0.as_ref(), ctx) {
-            identity_path = name.to_owned();
+            identity_path = Cow::Borrowed(name);
             location.target = Some(name.to_owned());
         }
     }
@@ -1785,13 +1981,8 @@ fn convert(
     }
 
     // Tool fingerprints.
-    let mut tool_fingerprints: Vec<String> = raw
-        .partial_fingerprints
-        .0
-        .iter()
-        .chain(raw.fingerprints.0.iter())
-        .cloned()
-        .collect();
+    let mut tool_fingerprints = raw.partial_fingerprints.0;
+    tool_fingerprints.extend(raw.fingerprints.0);
     tool_fingerprints.sort();
     tool_fingerprints.dedup();
     if secret {
@@ -1806,15 +1997,17 @@ fn convert(
         .field(&identity_path);
     // Secrets: never hash the snippet (it is the secret; a weak one could be guessed back from
     // its hash). Rule + path + start line identify a leaked credential well enough.
-    let secret_line = location
-        .file
-        .as_ref()
-        .and_then(|f| f.region)
-        .and_then(|r| r.start_line)
-        .map(|l| l.to_string())
-        .unwrap_or_default();
     fp = match (secret, snippet_for_identity, tool_fingerprints.first()) {
-        (true, _, _) => fp.field("secret-line").field(&secret_line),
+        (true, _, _) => {
+            let line = location
+                .file
+                .as_ref()
+                .and_then(|f| f.region)
+                .and_then(|r| r.start_line)
+                .map(|l| l.to_string())
+                .unwrap_or_default();
+            fp.field("secret-line").field(&line)
+        }
         (_, _, Some(tool)) => fp.field("tool").field(tool),
         (_, Some(snippet), None) => fp.field("snippet").text(snippet),
         (_, None, None) => fp.field("message").text(message.as_deref().unwrap_or("")),
@@ -1862,7 +2055,7 @@ fn convert(
         extra: Extra {
             baseline_state: raw.baseline_state.text().map(str::to_owned),
             tool_fingerprints,
-            tags,
+            tags: tag_refs.iter().map(|t| (*t).to_owned()).collect(),
             rule_name: text_rule.and_then(|r| r.raw.name.text()).map(str::to_owned),
             help_uri: text_rule
                 .and_then(|r| r.raw.help_uri.text())
@@ -1967,6 +2160,16 @@ fn fill_arguments(template: &str, args: &[LStr<'_>]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Appends `tags` trimmed, skipping blanks and tags already in `out`.
+fn push_tags<'a>(tags: &'a [Cow<'_, str>], out: &mut Vec<&'a str>) {
+    for tag in tags {
+        let tag = tag.trim();
+        if !tag.is_empty() && !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
 }
 
 fn first_line(s: &str) -> &str {
@@ -2076,7 +2279,10 @@ fn suppression_of(suppressions: &[Suppression<'_>]) -> Option<ToolSuppression> {
 /// are not taken from tags.
 fn cwes_from_tags(tags: &[Cow<'_, str>], out: &mut Vec<u32>) {
     for tag in tags {
-        if tag.to_ascii_lowercase().contains("cwe")
+        if tag
+            .as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"cwe"))
             && let Some(n) = parse_cwe(tag)
             && !out.contains(&n)
         {
@@ -2206,11 +2412,15 @@ fn has_scheme(s: &str) -> bool {
 }
 
 /// Resolves `uri` against its `uriBaseId` through `originalUriBaseIds`, then shows it as a
-/// path when it is a file.
-fn resolve_uri(uri: &str, base_id: Option<&str>, bases: &LMap<'_, ArtifactLocation<'_>>) -> String {
+/// path when it is a file; `None` when no base applies (the path is then `display_uri(uri)`).
+fn resolve_uri(
+    uri: &str,
+    base_id: Option<&str>,
+    bases: &LMap<'_, ArtifactLocation<'_>>,
+) -> Option<String> {
     let uri = uri.trim();
     if has_scheme(uri) || uri.starts_with('/') {
-        return display_uri(uri);
+        return None;
     }
     let mut parts: Vec<&str> = Vec::new();
     let mut next = base_id;
@@ -2231,7 +2441,7 @@ fn resolve_uri(uri: &str, base_id: Option<&str>, bases: &LMap<'_, ArtifactLocati
         next = base.base_id.text();
     }
     if parts.is_empty() {
-        return display_uri(uri);
+        return None;
     }
     let mut joined = String::new();
     for part in parts.iter().rev() {
@@ -2241,16 +2451,18 @@ fn resolve_uri(uri: &str, base_id: Option<&str>, bases: &LMap<'_, ArtifactLocati
         }
     }
     joined.push_str(uri);
-    display_uri(&joined)
+    Some(display_uri(&joined).into_owned())
 }
 
 /// `file:` URIs as paths, other absolute URIs as they are, relative references decoded.
-fn display_uri(uri: &str) -> String {
+fn display_uri(uri: &str) -> Cow<'_, str> {
     let uri = uri.trim();
     match uri.get(..5) {
-        Some(scheme) if scheme.eq_ignore_ascii_case("file:") => file_uri_to_path(&uri[5..]),
-        _ if has_scheme(uri) => uri.to_owned(),
-        _ => percent_decode(uri).into_owned(),
+        Some(scheme) if scheme.eq_ignore_ascii_case("file:") => {
+            Cow::Owned(file_uri_to_path(&uri[5..]))
+        }
+        _ if has_scheme(uri) => Cow::Borrowed(uri),
+        _ => percent_decode(uri),
     }
 }
 
@@ -2608,6 +2820,9 @@ mod tests {
         bases.0.push(("ROOT".into(), base("file:///w/", None)));
         bases.0.push(("SRC".into(), base(" src", Some("ROOT"))));
         bases.0.push(("LOOP".into(), base("a/", Some("LOOP"))));
+        let resolve_uri = |uri: &str, id: Option<&str>, bases: &LMap<'_, ArtifactLocation<'_>>| {
+            resolve_uri(uri, id, bases).unwrap_or_else(|| display_uri(uri).into_owned())
+        };
         // The absolute root is one machine's checkout: paths stay relative to it.
         assert_eq!(resolve_uri("m.c", Some("SRC"), &bases), "src/m.c");
         assert_eq!(resolve_uri("m.c", Some("ROOT"), &bases), "m.c");
@@ -3030,6 +3245,60 @@ mod tests {
         let ids: Vec<&str> = id_candidates("A/B/C").collect();
         assert_eq!(ids, ["A/B/C", "A/B", "A"]);
         assert_eq!(id_candidates("/x").collect::<Vec<_>>(), ["/x"]);
+    }
+
+    fn same_report(a: &ParsedReport, b: &ParsedReport, what: &str) {
+        assert_eq!(a.findings, b.findings, "{what}");
+        assert_eq!(a.scanners, b.scanners, "{what}");
+        assert_eq!(a.stats, b.stats, "{what}");
+    }
+
+    #[test]
+    fn one_thread_and_two_read_the_same() {
+        let dir = format!("{}/tests/fixtures/sarif", env!("CARGO_MANIFEST_DIR"));
+        let mut docs: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .expect("fixtures")
+            .map(|e| {
+                let path = e.expect("entry").path();
+                let bytes = std::fs::read(&path).expect("fixture");
+                (path.display().to_string(), bytes)
+            })
+            .collect();
+        // Several batches, two runs, non-fail kinds, a dangling rule and odd levels.
+        let result = |i: usize| {
+            let kind = if i.is_multiple_of(7) { "pass" } else { "fail" };
+            let level = ["error", "warning", "bogus", "note"][i % 4];
+            format!(
+                r#"{{"ruleId": "R{}", "kind": "{kind}", "level": "{level}",
+                    "message": {{"text": "m{i}"}},
+                    "locations": [{{"physicalLocation": {{"artifactLocation":
+                        {{"uri": "src/f{i}.c", "uriBaseId": "SRC"}}}}}}],
+                    "partialFingerprints": {{"h": "{i}"}}}}"#,
+                i % 5
+            )
+        };
+        let results =
+            |range: std::ops::Range<usize>| range.map(result).collect::<Vec<_>>().join(",");
+        let doc = format!(
+            r#"{{"version": "2.1.0", "runs": [
+              {{"tool": {{"driver": {{"name": "A", "rules": [{{"id": "R0"}}, {{"id": "R1"}}]}}}},
+               "originalUriBaseIds": {{"SRC": {{"uri": "src/"}}}},
+               "results": [{}]}},
+              {{"results": [{}], "tool": {{"driver": {{"name": "B"}}}}}},
+              {{"tool": {{"driver": {{"name": "C"}}}}}}]}}"#,
+            results(0..2500),
+            results(2500..4100)
+        );
+        docs.push(("generated".into(), doc.into_bytes()));
+        for (name, bytes) in &docs {
+            let one = parse_with(bytes, &ctx(name), false);
+            let two = parse_with(bytes, &ctx(name), true);
+            match (one, two) {
+                (Ok(a), Ok(b)) => same_report(&a, &b, name),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: {:?} vs {:?}", a.err(), b.err()),
+            }
+        }
     }
 
     #[test]
