@@ -238,9 +238,9 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
             justification: Some(s.description.clone()),
         }),
         extra: Extra {
-            tags: vec![s.extra.clone()],
-            rule_name: Some(s.title.clone()),
-            help_uri: Some(s.path.clone()),
+            tags: vec![s.extra.clone()].into(),
+            rule_name: Some(s.title.as_str().into()),
+            help_uri: Some(s.path.as_str().into()),
             tool_fingerprints: vec![format!("{}={}", s.rule, s.extra)],
             ..Extra::default()
         },

@@ -91,6 +91,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
@@ -1104,6 +1105,10 @@ struct RuleCtx<'r> {
     cwes: Vec<u32>,
     /// `properties.tags` trimmed, without blanks and repeats, as findings carry them.
     tags: Vec<&'r str>,
+    /// The same, shared by the findings that add no tags of their own.
+    shared_tags: Arc<[String]>,
+    name: Option<Text>,
+    help_uri: Option<Text>,
 }
 
 struct ComponentCtx<'r> {
@@ -1162,7 +1167,11 @@ impl<'r> RuleCtx<'r> {
         }
         let mut tags = Vec::new();
         push_tags(&raw.properties.tags.0, &mut tags);
+        let shared_tags = tags.iter().map(|t| (*t).to_owned()).collect();
         RuleCtx {
+            shared_tags,
+            name: raw.name.text().map(Text::from),
+            help_uri: raw.help_uri.text().map(Text::from),
             raw,
             id_vuln_ids,
             tag_vuln_ids,
@@ -2055,11 +2064,12 @@ fn convert(
         extra: Extra {
             baseline_state: raw.baseline_state.text().map(str::to_owned),
             tool_fingerprints,
-            tags: tag_refs.iter().map(|t| (*t).to_owned()).collect(),
-            rule_name: text_rule.and_then(|r| r.raw.name.text()).map(str::to_owned),
-            help_uri: text_rule
-                .and_then(|r| r.raw.help_uri.text())
-                .map(str::to_owned),
+            tags: match (&tag_refs, rule) {
+                (Cow::Borrowed(_), Some(r)) => r.shared_tags.clone(),
+                _ => tag_refs.iter().map(|t| (*t).to_owned()).collect(),
+            },
+            rule_name: text_rule.and_then(|r| r.name.clone()),
+            help_uri: text_rule.and_then(|r| r.help_uri.clone()),
             ..Extra::default()
         },
         input: input.clone(),
@@ -2952,7 +2962,7 @@ mod tests {
         assert_eq!(ids, ["CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q"]);
         assert_eq!(f[9].extra.baseline_state.as_deref(), Some("new"));
         assert_eq!(f[0].cwes, [89]);
-        assert_eq!(f[0].extra.tags, ["security", "external/cwe/cwe-089"]);
+        assert_eq!(*f[0].extra.tags, ["security", "external/cwe/cwe-089"]);
         assert_eq!(f[2].cwes, [321]);
         assert_eq!(f[5].cwes, [338]);
         let conf: Vec<Option<Confidence>> = f[..6].iter().map(|x| x.confidence).collect();

@@ -572,7 +572,7 @@ impl<'de> Builder<'de> {
             source: c.source,
             vector: c.vector,
         });
-        f.extra.help_uri = v.primary_url.owned();
+        f.extra.help_uri = v.primary_url.get().map(|u| self.intern(u));
         Pending {
             finding: f,
             fp,
@@ -633,8 +633,8 @@ impl<'de> Builder<'de> {
             });
         }
         f.references = strings(&m.references).into();
-        f.extra.rule_name = m.avd_id.owned();
-        f.extra.help_uri = m.primary_url.owned();
+        f.extra.rule_name = m.avd_id.get().map(|id| self.intern(id));
+        f.extra.help_uri = m.primary_url.get().map(|u| self.intern(u));
         Some(Pending {
             finding: f,
             fp,
@@ -690,7 +690,7 @@ impl<'de> Builder<'de> {
                 snippet: None,
             })
         });
-        f.extra.help_uri = l.link.owned();
+        f.extra.help_uri = l.link.get().map(Text::from);
         Pending {
             finding: f,
             fp,
@@ -789,7 +789,7 @@ impl<'de> Pending<'de> {
                 file.path = ctx.raw_target.to_owned();
             }
         }
-        finding.extra.tags = ctx.tags(category.as_deref());
+        finding.extra.tags = ctx.tags(category.as_deref()).into();
         InResult {
             finding,
             fp,
@@ -2282,7 +2282,7 @@ mod tests {
             f.extra.help_uri.as_deref(),
             Some("https://avd.aquasec.com/nvd/cve-2024-6387")
         );
-        assert_eq!(f.extra.tags, ["os-pkgs", "debian"]);
+        assert_eq!(*f.extra.tags, ["os-pkgs", "debian"]);
         assert_eq!(
             f.location.display_short(),
             format!("openssh-server@1:9.2p1-2 ({IMAGE_TARGET})")
@@ -2413,7 +2413,7 @@ mod tests {
         assert_eq!(a.stats, b.stats);
         let v = &a.findings[0];
         assert_eq!(v.scanner.version.as_deref(), Some("0.50.1"));
-        assert_eq!(v.extra.tags, ["os-pkgs", "debian"]);
+        assert_eq!(*v.extra.tags, ["os-pkgs", "debian"]);
         let (d0, d1) = (&a.findings[0].description, &a.findings[1].description);
         assert!(Arc::ptr_eq(
             d0.as_ref().expect("d"),
@@ -2568,7 +2568,7 @@ mod tests {
         assert_eq!(s[0].rule_id, "aws-secret-access-key");
         assert_eq!(s[0].title, "AWS Secret Access Key");
         assert_eq!(s[0].severity, Severity::Critical);
-        assert_eq!(s[0].extra.tags, ["secret", "AWS"]);
+        assert_eq!(*s[0].extra.tags, ["secret", "AWS"]);
         let file = s[0].location.file.as_ref().expect("file");
         assert_eq!(file.path, "app/.env.production");
         assert_eq!(file.snippet.as_deref(), Some(REDACTED));
@@ -2633,7 +2633,7 @@ mod tests {
             l[3].extra.help_uri.as_deref(),
             Some("https://spdx.org/licenses/AGPL-3.0.html")
         );
-        assert_eq!(l[3].extra.tags, ["license-file", "forbidden"]);
+        assert_eq!(*l[3].extra.tags, ["license-file", "forbidden"]);
     }
 
     #[test]

@@ -427,8 +427,8 @@ impl<'c> Normaliser<'c> {
             cwes,
             suppression,
             extra: Extra {
-                tags,
-                rule_name: distinct_ref,
+                tags: tags.into(),
+                rule_name: distinct_ref.map(Text::from),
                 ..Default::default()
             },
             input: self.ctx.input.clone(),
@@ -1859,8 +1859,8 @@ mod tests {
             ]
         );
         assert_eq!(f[0].cwes, [79]);
-        assert_eq!(f[0].extra.tags, ["wasc-8"]);
-        assert_eq!(f[1].extra.tags, ["wasc-15", "OWASP_2021_A05"]);
+        assert_eq!(*f[0].extra.tags, ["wasc-8"]);
+        assert_eq!(*f[1].extra.tags, ["wasc-15", "OWASP_2021_A05"]);
         assert_eq!(f[1].cwes, [1021]);
 
         // The same rule text is one shared allocation.
@@ -2022,7 +2022,7 @@ mod tests {
             ]
         );
         assert_eq!(csrf.cwes, [352]);
-        assert_eq!(csrf.extra.tags, ["wasc-9"]);
+        assert_eq!(*csrf.extra.tags, ["wasc-9"]);
         assert!(f[1].references.is_empty());
         assert_eq!(
             f[2].fingerprint,

@@ -285,15 +285,16 @@ pub struct Extra {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tool_fingerprints: Vec<String>,
     /// Rule or alert tags (SARIF `properties.tags`, ZAP WASC id as `wasc-N`, Trivy class/type).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
+    /// Shared: usually the rule's own list, the same for all its findings.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub tags: Arc<[String]>,
     /// Scanner-side rule reference: ZAP `alertRef`, Trivy misconfiguration `AVDID`, SARIF
     /// rule name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<String>,
+    pub rule_name: Option<Text>,
     /// Help URL for the rule or advisory (Trivy `PrimaryURL`, SARIF `helpUri`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub help_uri: Option<String>,
+    pub help_uri: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -793,7 +793,7 @@ fn build_rule(
         .short_description(multi(truncate(&plain(title), MAX_SHORT_DESCRIPTION)))
         .properties(bag)
         .build();
-    descriptor.name = f.extra.rule_name.clone();
+    descriptor.name = f.extra.rule_name.as_deref().map(str::to_owned);
     if let Some(d) = f.description.as_deref().filter(|d| !d.trim().is_empty()) {
         descriptor.full_description = Some(multi(plain(d)));
     }
