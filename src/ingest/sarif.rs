@@ -115,7 +115,10 @@ const MAX_FINGERPRINT_DEPTH: u8 = 8;
 const MAX_NOTE_EXAMPLES: usize = 3;
 
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
-    parse_with(bytes, ctx, bytes.len() >= PIPELINE_MIN_BYTES)
+    // One thread when the user asked for one (`RAYON_NUM_THREADS=1`): the second thread is
+    // scangate's parallelism too, and a limit on it must hold.
+    let pipeline = bytes.len() >= PIPELINE_MIN_BYTES && rayon::current_num_threads() > 1;
+    parse_with(bytes, ctx, pipeline)
 }
 
 /// [`parse`], with pass 2 on two threads or one (the same findings either way).
