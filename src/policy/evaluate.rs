@@ -37,6 +37,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use super::matcher::Subject;
 use super::raw::Action;
@@ -113,21 +114,25 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
             applied: 0,
         })
         .collect();
-    let mut matched = Vec::new();
-    let mut pre: Vec<Pre> = subjects
-        .iter()
+    // Each finding is decided on its own, on every core; waiver use is tallied after.
+    let decided: Vec<(Pre, Vec<usize>)> = subjects
+        .par_iter()
         .map(|s| {
-            matched.clear();
+            let mut matched = Vec::new();
             let p = pre_decide(policy, ctx, s, &mut matched, &mut Trace::off());
-            for &w in &matched {
-                waivers[w].matched += 1;
-            }
-            if let Some(w) = p.waiver {
-                waivers[w].applied += 1;
-            }
-            p
+            (p, matched)
         })
         .collect();
+    let mut pre: Vec<Pre> = Vec::with_capacity(decided.len());
+    for (p, matched) in decided {
+        for &w in &matched {
+            waivers[w].matched += 1;
+        }
+        if let Some(w) = p.waiver {
+            waivers[w].applied += 1;
+        }
+        pre.push(p);
+    }
     for (use_, w) in waivers.iter_mut().zip(&policy.waivers) {
         use_.state = if w.is_expired(ctx.today) {
             WaiverState::Expired
