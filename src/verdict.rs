@@ -7,8 +7,9 @@
 //! *problems* ([`Verdict::problems`], [`Verdict::problem_count`]) take each group once, at its
 //! highest severity and most blocking outcome, and every other finding once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use foldhash::{HashMap, HashMapExt};
 use jiff::civil::Date;
 use rayon::prelude::*;
 
