@@ -8,10 +8,13 @@
 //! it and served from a `file://` URL (the checksum path), or a fake `cargo` that "builds" it
 //! (the source path). No network.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use support::output::copy_dir;
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn root() -> &'static Path {
@@ -294,19 +297,6 @@ fn parse_outputs(text: &str) -> BTreeMap<String, String> {
         }
     }
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn sha256_hex(path: &Path) -> String {
