@@ -12,6 +12,7 @@ mod detect;
 mod inputs;
 pub mod json;
 pub mod sarif;
+mod source;
 pub mod trivy;
 pub mod zap;
 
@@ -26,6 +27,8 @@ use crate::model::{Finding, Scanner, Text};
 
 pub use detect::detect_format;
 pub use inputs::{ExpandError, InputSpec, ReportFile, expand_inputs};
+pub use source::Release;
+use source::ReportBytes;
 
 /// The report formats scangate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -81,6 +84,8 @@ pub struct ParseContext {
     /// The input path as the user gave it (or as a directory/glob expanded to); stored on
     /// every finding.
     pub input: Text,
+    /// Gives back input the parser has gone past (a no-op unless the report is mapped).
+    pub release: Release,
 }
 
 /// One parsed report.
@@ -272,30 +277,28 @@ pub fn read_input(
             limit: max_bytes,
         }));
     }
-    // The size from `stat` is not the last word: files in /proc report 0 and can stream
-    // gigabytes, and a file may grow after the check. Never read past the limit.
-    let mut bytes = Vec::new();
-    // Sized from `stat` as `fs::read` does, so a large report is read without regrowing.
-    bytes
-        .try_reserve_exact(usize::try_from(meta.len()).unwrap_or(0))
-        .map_err(|e| err(InputErrorKind::Io(std::io::Error::other(e))))?;
     let file = std::fs::File::open(path).map_err(|e| err(InputErrorKind::Io(e)))?;
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(file, max_bytes.saturating_add(1)),
-        &mut bytes,
-    )
-    .map_err(|e| err(InputErrorKind::Io(e)))?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(err(InputErrorKind::ReadTooLarge { limit: max_bytes }));
-    }
-    parse_bytes(&bytes, display, forced).map_err(|e| err(InputErrorKind::Parse(e)))
+    let source = ReportBytes::load(file, meta.len(), max_bytes)
+        .map_err(|e| err(InputErrorKind::Io(e)))?
+        .ok_or_else(|| err(InputErrorKind::ReadTooLarge { limit: max_bytes }))?;
+    parse_source(source.bytes(), display, forced, source.release())
+        .map_err(|e| err(InputErrorKind::Parse(e)))
 }
 
-/// Parses an in-memory report (used by [`read_input`], tests and fuzzing).
+/// Parses an in-memory report (used by tests and fuzzing).
 pub fn parse_bytes(
     bytes: &[u8],
     display: Text,
     forced: Option<Format>,
+) -> Result<Input, IngestError> {
+    parse_source(bytes, display, forced, Release::default())
+}
+
+fn parse_source(
+    bytes: &[u8],
+    display: Text,
+    forced: Option<Format>,
+    release: Release,
 ) -> Result<Input, IngestError> {
     let bytes = strip_bom(bytes)?;
     let format = match forced {
@@ -304,6 +307,7 @@ pub fn parse_bytes(
     };
     let ctx = ParseContext {
         input: display.clone(),
+        release,
     };
     let report = (format.parser())(bytes, &ctx)?;
     Ok(Input {
@@ -367,6 +371,63 @@ mod tests {
         // 'é' is two bytes: the column after it is 4.
         assert_eq!(line_col(text, 7), (2, 4));
         assert_eq!(line_col(text, 1000), (3, 2));
+    }
+
+    /// A report large enough to be mapped and given back in several steps, with a
+    /// description per result so its text spans the pages given back.
+    fn large_report(format: Format, entries: usize) -> String {
+        let filler = "x".repeat(500);
+        match format {
+            Format::Sarif => {
+                let results: Vec<String> = (0..entries)
+                    .map(|i| {
+                        format!(
+                            r#"{{"ruleId":"r{r}","level":"error","message":{{"text":"finding {i} \u00e9 {filler}"}},"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"src/f{i}.c"}},"region":{{"startLine":{i}}}}}}}]}}"#,
+                            r = i % 7
+                        )
+                    })
+                    .collect();
+                format!(
+                    r#"{{"version":"2.1.0","runs":[{{"results":[{}],"tool":{{"driver":{{"name":"T","rules":[{{"id":"r0","shortDescription":{{"text":"rule zero"}}}}]}}}}}}]}}"#,
+                    results.join(",")
+                )
+            }
+            Format::Trivy => {
+                let vulns: Vec<String> = (0..entries)
+                    .map(|i| {
+                        format!(
+                            r#"{{"VulnerabilityID":"CVE-2024-{c}","PkgName":"p{i}","InstalledVersion":"1","Severity":"HIGH","Description":"d{c} {filler}","References":["https://x.test/{c}"]}}"#,
+                            c = i % 97
+                        )
+                    })
+                    .collect();
+                format!(
+                    r#"{{"SchemaVersion":2,"ArtifactName":"img","Results":[{{"Target":"t","Vulnerabilities":[{}]}}]}}"#,
+                    vulns.join(",")
+                )
+            }
+            Format::Zap => unreachable!("not used"),
+        }
+    }
+
+    #[test]
+    fn mapped_reports_read_as_in_memory_ones() {
+        let dir = std::env::temp_dir().join(format!("scangate-mapped-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for format in [Format::Sarif, Format::Trivy] {
+            // ~20 MB: mapped, and given back in steps while read.
+            let text = large_report(format, 32_000);
+            assert!(text.len() as u64 > 4 * source::MAP_MIN_BYTES);
+            let path = dir.join(format!("large.{format}"));
+            std::fs::write(&path, &text).unwrap();
+            let mapped = read_input(&path, "r".into(), None, DEFAULT_MAX_INPUT_BYTES).unwrap();
+            let in_memory = parse_bytes(text.as_bytes(), "r".into(), None).unwrap();
+            assert_eq!(mapped.format, format);
+            assert_eq!(mapped.report.findings.len(), 32_000);
+            assert_eq!(mapped.report.findings, in_memory.report.findings);
+            assert_eq!(mapped.report.stats, in_memory.report.stats);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

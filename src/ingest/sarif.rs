@@ -97,7 +97,7 @@ use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
-use super::{Format, IngestError, ParseContext, ParsedReport, ReportStats, json};
+use super::{Format, IngestError, ParseContext, ParsedReport, Release, ReportStats, json};
 use crate::model::{
     Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
     PackageLocation, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression, VulnId,
@@ -181,7 +181,10 @@ fn parse_with(
     // Pass 2: stream the results. Reserving up front avoids regrowing (and briefly doubling)
     // a vector of 10^6 findings; when that much memory is not there, grow as needed instead.
     let capacity: usize = runs.iter().map(|r| r.results.0).sum();
-    let acc = read_results(bytes, &contexts, &ctx.input, capacity, pipeline)?;
+    // Pass 1 went through every page of the log; pass 2 faults back in only what it reads
+    // and gives it back as it goes.
+    ctx.release.restart();
+    let acc = read_results(bytes, &contexts, ctx, capacity, pipeline)?;
     let mut stats = ReportStats {
         runs: Some(runs.len() as u64),
         non_fail_results: acc.non_fail,
@@ -398,6 +401,13 @@ impl LStr<'_> {
     /// Trimmed, and absent when blank.
     fn text(&self) -> Option<&str> {
         self.get().map(str::trim).filter(|s| !s.is_empty())
+    }
+    /// Where the value sits in the input, when it was borrowed from it (not unescaped).
+    fn position(&self) -> Option<*const u8> {
+        match &self.0 {
+            Some(Cow::Borrowed(s)) => Some(s.as_ptr()),
+            _ => None,
+        }
     }
 }
 
@@ -1450,18 +1460,20 @@ trait Sink<'de> {
 struct Applier<'c, 'r> {
     runs: &'c [RunCtx<'r>],
     input: &'c Text,
+    release: &'c Release,
     acc: Acc,
     current: usize,
     run: RunAcc,
 }
 
 impl<'c, 'r> Applier<'c, 'r> {
-    fn new(runs: &'c [RunCtx<'r>], input: &'c Text, capacity: usize) -> Self {
+    fn new(runs: &'c [RunCtx<'r>], ctx: &'c ParseContext, capacity: usize) -> Self {
         let mut acc = Acc::default();
         let _ = acc.findings.try_reserve_exact(capacity);
         Applier {
             runs,
-            input,
+            input: &ctx.input,
+            release: &ctx.release,
             acc,
             current: 0,
             run: RunAcc::default(),
@@ -1492,6 +1504,9 @@ impl<'c, 'r> Applier<'c, 'r> {
                 };
             }
             Event::Result(raw) => {
+                if let Some(at) = raw.rule_id.position().or(raw.message.text.position()) {
+                    self.release.consumed(at);
+                }
                 // The reader only reports runs pass 1 knows.
                 if let Some(ctx) = self.runs.get(self.current)
                     && let Some(f) = convert(*raw, ctx, self.input, &mut self.run)
@@ -1559,11 +1574,11 @@ impl<'de> Sink<'de> for Batcher<'de> {
 fn read_results(
     bytes: &[u8],
     runs: &[RunCtx<'_>],
-    input: &Text,
+    ctx: &ParseContext,
     capacity: usize,
     pipeline: bool,
 ) -> Result<Acc, IngestError> {
-    let mut applier = Applier::new(runs, input, capacity);
+    let mut applier = Applier::new(runs, ctx, capacity);
     let outcome = if pipeline {
         read_pipelined(bytes, runs.len(), &mut applier)
     } else {
@@ -2547,6 +2562,7 @@ mod tests {
     fn ctx(name: &str) -> ParseContext {
         ParseContext {
             input: Text::from(name),
+            release: Default::default(),
         }
     }
 

@@ -56,7 +56,7 @@ use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
-use super::{Format, IngestError, ParseContext, ParsedReport, ReportStats, json};
+use super::{Format, IngestError, ParseContext, ParsedReport, Release, ReportStats, json};
 use crate::model::{
     CvssScore, Extra, FileLocation, Finding, FindingKind, Fingerprint, FingerprintBuilder, Fix,
     Location, PackageLocation, REDACTED, Region, ResourceLocation, Scanner, Severity,
@@ -117,6 +117,7 @@ fn read<'de>(
         },
         Err((e, _)) => e,
     };
+    ctx.release.restart();
     let mut b = Builder::new(ctx, false);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut track = serde_path_to_error::Track::new();
@@ -136,6 +137,10 @@ fn read_with<'de>(
     ctx: &ParseContext,
     eager: bool,
 ) -> Result<(Builder<'de>, Doc<'de>), (serde_json::Error, bool)> {
+    if !eager {
+        // The second pass: what the first one gave back is read again.
+        ctx.release.restart();
+    }
     let mut b = Builder::new(ctx, eager);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let doc = DocSeed(&mut b)
@@ -299,11 +304,16 @@ struct Builder<'de> {
     /// One shared copy per distinct text (descriptions, resolutions): the same CVE repeats
     /// across packages and targets, the same check across resources.
     texts: HashSet<Text>,
-    /// The description last seen per advisory id (borrowed from the input): a hit costs
-    /// hashing the short id and one comparison instead of hashing the whole description.
-    by_id: HashMap<&'de str, Text>,
+    /// The description last seen per advisory id: a hit costs hashing the short id and one
+    /// comparison instead of hashing the whole description. The ids are copies, not borrowed:
+    /// a lookup would otherwise read (and fault back in) input pages already given back.
+    by_id: HashMap<Box<str>, Text>,
     /// Reference lists per advisory id, shared like the descriptions.
-    refs_by_id: HashMap<&'de str, Arc<[String]>>,
+    refs_by_id: HashMap<Box<str>, Arc<[String]>>,
+    /// Gives back the input read so far (see [`ParseContext::release`]).
+    release: Release,
+    /// The input the entries handed to the builder borrow from.
+    input_bytes: PhantomData<&'de [u8]>,
     /// Findings of `Results` and of each [`RESOURCE_LISTS`] entry, concatenated at the end:
     /// the lists may come in any order in the document.
     lists: [Vec<Finding>; LISTS],
@@ -331,6 +341,8 @@ impl<'de> Builder<'de> {
             texts: HashSet::new(),
             by_id: HashMap::new(),
             refs_by_id: HashMap::new(),
+            release: ctx.release.clone(),
+            input_bytes: PhantomData,
             lists: Default::default(),
             on_artifact: Default::default(),
             resource_errors: Default::default(),
@@ -431,7 +443,7 @@ impl<'de> Builder<'de> {
         // Not via `texts`: hashing every distinct description there cost more than the rare
         // description shared by two advisory ids saves.
         let t: Text = Arc::from(text);
-        self.by_id.insert(id, t.clone());
+        self.by_id.insert(id.into(), t.clone());
         t
     }
 
@@ -447,7 +459,7 @@ impl<'de> Builder<'de> {
             return shared.clone();
         }
         let shared: Arc<[String]> = strings(list).into();
-        self.refs_by_id.insert(id, shared.clone());
+        self.refs_by_id.insert(id.into(), shared.clone());
         shared
     }
 
@@ -481,6 +493,9 @@ impl<'de> Builder<'de> {
     }
 
     fn vulnerability(&mut self, v: Vulnerability<'de>) -> Pending<'de> {
+        if let Some(at) = v.vulnerability_id.position() {
+            self.release.consumed(at);
+        }
         let id = v.vulnerability_id.get().unwrap_or("");
         let pkg_name = v.pkg_name.get().unwrap_or("");
         let installed = v.installed_version.get();
@@ -1756,6 +1771,14 @@ impl<'a> LStr<'a> {
         self.raw().map(str::trim).filter(|s| !s.is_empty())
     }
 
+    /// Where the value sits in the input, when it was borrowed from it (not unescaped).
+    fn position(&self) -> Option<*const u8> {
+        match &self.0 {
+            Some(Cow::Borrowed(s)) => Some(s.as_ptr()),
+            _ => None,
+        }
+    }
+
     fn owned(&self) -> Option<String> {
         self.get().map(str::to_owned)
     }
@@ -2114,6 +2137,7 @@ mod tests {
             bytes,
             &ParseContext {
                 input: Text::from(name),
+                release: Default::default(),
             },
         )
     }

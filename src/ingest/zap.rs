@@ -1684,6 +1684,7 @@ mod tests {
     fn ctx() -> ParseContext {
         ParseContext {
             input: Arc::from("report.xml"),
+            release: Default::default(),
         }
     }
 
