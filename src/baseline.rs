@@ -567,7 +567,10 @@ mod tests {
                     name: scanner.into(),
                     version: None,
                 }],
-                findings: rules.iter().map(|r| finding(scanner, r)).collect(),
+                findings: rules
+                    .iter()
+                    .map(|r| Box::new(finding(scanner, r)))
+                    .collect(),
                 stats: ReportStats::default(),
             },
         }
@@ -802,7 +805,7 @@ mod schema_tests {
             format: Format::Trivy,
             report: ParsedReport {
                 scanners: vec![finding.scanner.clone()],
-                findings: vec![finding],
+                findings: vec![Box::new(finding)],
                 stats: ReportStats::default(),
             },
         }];

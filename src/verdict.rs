@@ -451,10 +451,13 @@ fn take_at<T>(v: &mut Vec<T>, k: usize) -> Option<T> {
 }
 
 /// Moves each finding next to its decision, baseline standing and group. The result is in
-/// *reverse* input order: findings are taken from the back of each input and the input's
-/// vector is shrunk as it empties, so the inputs' findings and the verdict's are never both
-/// wholly resident (with 10^6 findings of ~1 KB each that doubled the peak memory; issue 7).
-fn pair_with_decisions(parts: Vec<(Format, Vec<Finding>)>, mut per: PerFinding) -> Vec<Evaluated> {
+/// *reverse* input order: findings are taken from the back of each input. Findings come
+/// boxed from the readers, so pairing moves pointers and never holds a second copy of them
+/// (with 10^6 findings that copy doubled the peak memory; issue 7).
+fn pair_with_decisions(
+    parts: Vec<(Format, Vec<Box<Finding>>)>,
+    mut per: PerFinding,
+) -> Vec<Evaluated> {
     if parts.len() < 2 {
         return pair_in_order(parts, per);
     }
@@ -495,7 +498,7 @@ fn split_tail<T>(v: &mut Vec<T>, start: usize) -> Vec<T> {
 }
 
 /// [`pair_with_decisions`] on one thread.
-fn pair_in_order(parts: Vec<(Format, Vec<Finding>)>, mut per: PerFinding) -> Vec<Evaluated> {
+fn pair_in_order(parts: Vec<(Format, Vec<Box<Finding>>)>, mut per: PerFinding) -> Vec<Evaluated> {
     let total: usize = parts.iter().map(|(_, f)| f.len()).sum();
     debug_assert_eq!(per.decisions.len(), total, "one decision per finding");
     per.decisions.truncate(total);
@@ -511,15 +514,12 @@ fn pair_in_order(parts: Vec<(Format, Vec<Finding>)>, mut per: PerFinding) -> Vec
             // `evaluate` returns exactly one decision per finding.
             if let Some(decision) = take_at(&mut per.decisions, k) {
                 out.push(Evaluated {
-                    finding: Box::new(finding),
+                    finding,
                     format,
                     decision,
                     baseline,
                     group,
                 });
-            }
-            if part.len() < part.capacity() / 8 * 7 {
-                part.shrink_to_fit();
             }
         }
     }
@@ -765,14 +765,8 @@ mod tests {
         let (a, b) = base.split_at(base.len() / 2);
         let parts = || {
             vec![
-                (
-                    Format::Trivy,
-                    a.iter().map(|e| (*e.finding).clone()).collect(),
-                ),
-                (
-                    Format::Sarif,
-                    b.iter().map(|e| (*e.finding).clone()).collect(),
-                ),
+                (Format::Trivy, a.iter().map(|e| e.finding.clone()).collect()),
+                (Format::Sarif, b.iter().map(|e| e.finding.clone()).collect()),
             ]
         };
         let decisions: Vec<Decision> = base.iter().map(|e| e.decision.clone()).collect();

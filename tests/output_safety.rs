@@ -264,7 +264,7 @@ fn verdict(run: &Run) -> Verdict {
                 .iter()
                 .map(|s| {
                     n += 1;
-                    finding(s, &scanner, &path, n)
+                    Box::new(finding(s, &scanner, &path, n))
                 })
                 .collect();
             Input {

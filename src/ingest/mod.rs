@@ -93,7 +93,7 @@ pub struct ParseContext {
 pub struct ParsedReport {
     /// Tools that produced the report: one for Trivy and ZAP, one per run for SARIF.
     pub scanners: Vec<Scanner>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Box<Finding>>,
     pub stats: ReportStats,
 }
 

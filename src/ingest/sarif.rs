@@ -1375,7 +1375,7 @@ struct RunAcc {
 
 #[derive(Debug, Default)]
 struct Acc {
-    findings: Vec<Finding>,
+    findings: Vec<Box<Finding>>,
     non_fail: u64,
     notes: Vec<String>,
 }
@@ -1511,7 +1511,7 @@ impl<'c, 'r> Applier<'c, 'r> {
                 if let Some(ctx) = self.runs.get(self.current)
                     && let Some(f) = convert(*raw, ctx, self.input, &mut self.run)
                 {
-                    acc.findings.push(f);
+                    acc.findings.push(Box::new(f));
                 }
             }
             Event::RunEnd => {

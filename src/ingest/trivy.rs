@@ -316,7 +316,7 @@ struct Builder<'de> {
     input_bytes: PhantomData<&'de [u8]>,
     /// Findings of `Results` and of each [`RESOURCE_LISTS`] entry, concatenated at the end:
     /// the lists may come in any order in the document.
-    lists: [Vec<Finding>; LISTS],
+    lists: [Vec<Box<Finding>>; LISTS],
     /// Indices into `lists` of findings of results without `Target`: located at the
     /// `ArtifactName`, known at the end.
     on_artifact: [Vec<usize>; LISTS],
@@ -838,7 +838,7 @@ impl InResult {
         if on_artifact {
             b.on_artifact[list].push(out.len());
         }
-        out.push(finding);
+        out.push(Box::new(finding));
     }
 }
 
@@ -2500,6 +2500,7 @@ mod tests {
         let jars: Vec<&Finding> = r
             .findings
             .iter()
+            .map(|f| &**f)
             .filter(|f| f.rule_id == "CVE-2022-42003")
             .collect();
         assert_eq!(jars.len(), 2);
@@ -2522,6 +2523,7 @@ mod tests {
         let m: Vec<&Finding> = r
             .findings
             .iter()
+            .map(|f| &**f)
             .filter(|f| f.kind == FindingKind::Misconfiguration)
             .collect();
         let ids: Vec<&str> = m.iter().map(|f| f.rule_id.as_str()).collect();
@@ -2587,6 +2589,7 @@ mod tests {
         let s: Vec<&Finding> = r
             .findings
             .iter()
+            .map(|f| &**f)
             .filter(|f| f.kind == FindingKind::Secret)
             .collect();
         assert_eq!(s[0].rule_id, "aws-secret-access-key");
@@ -2615,6 +2618,7 @@ mod tests {
         let l: Vec<&Finding> = r
             .findings
             .iter()
+            .map(|f| &**f)
             .filter(|f| f.kind == FindingKind::License)
             .collect();
         let got: Vec<(&str, &str, Severity)> = l
@@ -2810,6 +2814,7 @@ mod tests {
         let ksv003: Vec<&Finding> = r
             .findings
             .iter()
+            .map(|f| &**f)
             .filter(|f| f.rule_id == "KSV003")
             .collect();
         assert_eq!(resource(ksv003[1]), "kube-system/DaemonSet/aws-node");
@@ -2817,6 +2822,7 @@ mod tests {
         let apt: Vec<&Finding> = r
             .findings
             .iter()
+            .map(|f| &**f)
             .filter(|f| f.rule_id == "CVE-2011-3374")
             .collect();
         assert_ne!(apt[0].fingerprint, apt[1].fingerprint);

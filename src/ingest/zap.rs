@@ -225,7 +225,7 @@ struct Normaliser<'c> {
     /// Interned rule texts, keyed by themselves (a cheap hash: the keys are this report's
     /// rule texts and the table lives for one parse).
     texts: HashMap<Text, Text, BuildHasherDefault<TextHasher>>,
-    findings: Vec<Finding>,
+    findings: Vec<Box<Finding>>,
     tally: Tally,
 }
 
@@ -433,7 +433,7 @@ impl<'c> Normaliser<'c> {
             },
             input: self.ctx.input.clone(),
         };
-        self.findings.push(finding);
+        self.findings.push(Box::new(finding));
     }
 
     fn finish(self, mut notes: Vec<String>) -> ParsedReport {

@@ -810,7 +810,7 @@ fn baseline_of(findings: &[Finding], day: Date) -> crate::baseline::Baseline {
             format: format_of(f),
             report: ParsedReport {
                 scanners: vec![f.scanner.clone()],
-                findings: vec![f.clone()],
+                findings: vec![Box::new(f.clone())],
                 stats: ReportStats::default(),
             },
         })

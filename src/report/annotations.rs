@@ -293,7 +293,7 @@ mod tests {
         let findings = (0..n)
             .flat_map(|i| {
                 sample.findings.iter().map(move |e| {
-                    let mut f = (*e.finding).clone();
+                    let mut f = e.finding.clone();
                     f.rule_id = format!("{}-{i:02}", f.rule_id);
                     f
                 })

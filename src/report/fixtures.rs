@@ -64,7 +64,7 @@ fn input(path: &str, format: Format, scanners: Vec<Scanner>, findings: Vec<Findi
         format,
         report: ParsedReport {
             scanners,
-            findings,
+            findings: findings.into_iter().map(Box::new).collect(),
             stats: ReportStats::default(),
         },
     }
@@ -430,7 +430,7 @@ pub fn baseline_verdict() -> Verdict {
         region: None,
         snippet: None,
     }));
-    then[3].report.findings.push(gone);
+    then[3].report.findings.push(Box::new(gone));
     let mut ckv = base(
         &checkov,
         FindingKind::Misconfiguration,

@@ -708,7 +708,7 @@ mod tests {
         let sample = sample_verdict();
         let findings = (0..n)
             .map(|i| {
-                let mut f = (*sample.findings[i % sample.findings.len()].finding).clone();
+                let mut f = sample.findings[i % sample.findings.len()].finding.clone();
                 f.rule_id = format!("bulk-{i}");
                 f.fingerprint = crate::model::Fingerprint::builder("bulk")
                     .field(&i.to_string())

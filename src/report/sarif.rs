@@ -2772,7 +2772,7 @@ mod tests {
             format: Format::Sarif,
             report: ParsedReport {
                 scanners,
-                findings,
+                findings: findings.into_iter().map(Box::new).collect(),
                 stats: ReportStats::default(),
             },
         };
