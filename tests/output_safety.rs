@@ -168,7 +168,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
     ][s.kind];
     let severity = Severity::ALL_DESC[s.severity];
     let mut location = Location {
-        target: Some(s.target.clone()),
+        target: Some(s.target.as_str().into()),
         ..Location::default()
     };
     let file = FileLocation {
@@ -217,7 +217,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
     }
     Finding {
         fingerprint: Fingerprint::builder("prop").field(&n.to_string()).finish(),
-        scanner: scanner.clone(),
+        scanner: Arc::new(scanner.clone()),
         kind,
         rule_id: s.rule.clone(),
         vuln_ids: Vec::new(),
@@ -233,9 +233,11 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
         }),
         references: vec![s.extra.clone()].into(),
         cwes: vec![79],
-        suppression: s.suppressed.then(|| ToolSuppression {
-            kind: s.extra.clone(),
-            justification: Some(s.description.clone()),
+        suppression: s.suppressed.then(|| {
+            Box::new(ToolSuppression {
+                kind: s.extra.clone(),
+                justification: Some(s.description.clone()),
+            })
         }),
         extra: Extra {
             tags: vec![s.extra.clone()].into(),

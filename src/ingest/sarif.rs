@@ -100,8 +100,8 @@ use serde::de::{
 use super::{Format, IngestError, ParseContext, ParsedReport, ReportStats, json};
 use crate::model::{
     Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
-    PackageLocation, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression, VulnId,
-    parse_cwe,
+    PackageLocation, RareExtra, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression,
+    VulnId, parse_cwe,
 };
 
 /// The only SARIF version read.
@@ -195,7 +195,10 @@ fn parse_with(
     }
     stats.notes.extend(acc.notes);
     Ok(ParsedReport {
-        scanners: contexts.iter().map(|c| c.scanner.clone()).collect(),
+        scanners: contexts
+            .iter()
+            .map(|c| Scanner::clone(&c.scanner))
+            .collect(),
         findings: acc.findings,
         stats,
     })
@@ -1190,7 +1193,7 @@ impl<'r> RuleCtx<'r> {
 struct RunCtx<'r> {
     /// 1-based, for notes.
     number: usize,
-    scanner: Scanner,
+    scanner: Arc<Scanner>,
     tool_lower: String,
     family: Family,
     /// `[0]` is the driver, then `tool.extensions` in order.
@@ -1228,10 +1231,10 @@ impl<'r> RunCtx<'r> {
             number: index + 1,
             family: Family::of(&tool_lower),
             tool_lower,
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: Text::from(name),
                 version,
-            },
+            }),
             has_rules: components.iter().any(|c| !c.rules.is_empty()),
             components,
             bases: &run.bases,
@@ -1975,7 +1978,7 @@ fn convert(
             identity_path = shown;
         } else if let Some(name) = logical_name(loc.logical.0.as_ref(), ctx) {
             identity_path = Cow::Borrowed(name);
-            location.target = Some(name.to_owned());
+            location.target = Some(name.into());
         }
     }
 
@@ -2063,9 +2066,13 @@ fn convert(
         }),
         references: Default::default(),
         cwes,
-        suppression: suppression_of(&raw.suppressions.0),
+        suppression: suppression_of(&raw.suppressions.0).map(Box::new),
         extra: Extra {
-            baseline_state: raw.baseline_state.text().map(str::to_owned),
+            rare: RareExtra {
+                baseline_state: raw.baseline_state.text().map(str::to_owned),
+                ..RareExtra::default()
+            }
+            .boxed(),
             tool_fingerprints,
             tags: match (&tag_refs, rule) {
                 (Cow::Borrowed(_), Some(r)) => r.shared_tags.clone(),
@@ -2073,7 +2080,6 @@ fn convert(
             },
             rule_name: text_rule.and_then(|r| r.name.clone()),
             help_uri: text_rule.and_then(|r| r.help_uri.clone()),
-            ..Extra::default()
         },
         input: input.clone(),
     })
@@ -2963,7 +2969,7 @@ mod tests {
             .flat_map(|x| x.vuln_ids.iter().map(|v| v.id.clone()))
             .collect();
         assert_eq!(ids, ["CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q"]);
-        assert_eq!(f[9].extra.baseline_state.as_deref(), Some("new"));
+        assert_eq!(f[9].extra.baseline_state(), Some("new"));
         assert_eq!(f[0].cwes, [89]);
         assert_eq!(*f[0].extra.tags, ["security", "external/cwe/cwe-089"]);
         assert_eq!(f[2].cwes, [321]);

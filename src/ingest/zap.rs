@@ -38,6 +38,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -221,7 +222,7 @@ impl Hasher for TextHasher {
 /// allocation.
 struct Normaliser<'c> {
     ctx: &'c ParseContext,
-    scanner: Scanner,
+    scanner: Arc<Scanner>,
     /// Interned rule texts, keyed by themselves (a cheap hash: the keys are this report's
     /// rule texts and the table lives for one parse).
     texts: HashMap<Text, Text, BuildHasherDefault<TextHasher>>,
@@ -233,10 +234,10 @@ impl<'c> Normaliser<'c> {
     fn new(ctx: &'c ParseContext) -> Self {
         Normaliser {
             ctx,
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: "ZAP".into(),
                 version: None,
-            },
+            }),
             texts: HashMap::default(),
             findings: Vec::new(),
             tally: Tally::default(),
@@ -244,10 +245,11 @@ impl<'c> Normaliser<'c> {
     }
 
     fn set_scanner(&mut self, program: Option<&str>, version: Option<&str>) {
+        let scanner = Arc::make_mut(&mut self.scanner);
         if let Some(p) = program.map(str::trim).filter(|p| !p.is_empty()) {
-            self.scanner.name = p.into();
+            scanner.name = p.into();
         }
-        self.scanner.version = version
+        scanner.version = version
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(Text::from);
@@ -307,10 +309,10 @@ impl<'c> Normaliser<'c> {
             });
         let suppression = (confidence == Some(Confidence::FalsePositive)).then(|| {
             self.tally.false_positive += 1;
-            ToolSuppression {
+            Box::new(ToolSuppression {
                 kind: "zap confidence 0 (false positive)".into(),
                 justification: None,
-            }
+            })
         });
 
         // Instances: the `<instances>` list, else the old layout's direct fields.
@@ -411,7 +413,7 @@ impl<'c> Normaliser<'c> {
             severity_source,
             confidence,
             location: Location {
-                target: Some(site.display.clone()),
+                target: Some(site.display.as_str().into()),
                 web: Some(Box::new(WebLocation {
                     site: site.display.clone(),
                     instances,
@@ -473,7 +475,7 @@ impl<'c> Normaliser<'c> {
             ));
         }
         ParsedReport {
-            scanners: vec![self.scanner],
+            scanners: vec![Arc::unwrap_or_clone(self.scanner)],
             findings: self.findings,
             stats: ReportStats {
                 notes,
@@ -1787,8 +1789,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            f[2].suppression,
-            Some(ToolSuppression {
+            f[2].suppression.as_deref(),
+            Some(&ToolSuppression {
                 kind: "zap confidence 0 (false positive)".into(),
                 justification: None
             })

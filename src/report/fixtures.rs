@@ -39,7 +39,7 @@ fn base(
             .field(rule_id)
             .field(title)
             .finish(),
-        scanner: scanner.clone(),
+        scanner: Arc::new(scanner.clone()),
         kind,
         rule_id: rule_id.into(),
         vuln_ids: VulnId::parse(rule_id).into_iter().collect(),
@@ -171,12 +171,12 @@ fn sample_inputs() -> Vec<Input> {
     });
     log4j.cwes = vec![502];
     log4j.references = vec!["https://nvd.nist.gov/vuln/detail/CVE-2021-44228".into()].into();
-    log4j.extra.status = Some("fixed".into());
-    log4j.extra.cvss = Some(CvssScore {
+    log4j.extra.rare_mut().status = Some("fixed".into());
+    log4j.extra.rare_mut().cvss = Some(Box::new(CvssScore {
         score: 10.0,
         source: "nvd".into(),
         vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H".into()),
-    });
+    }));
     log4j.extra.help_uri = Some("https://avd.aquasec.com/nvd/cve-2021-44228".into());
 
     let mut secret = base(
@@ -290,10 +290,10 @@ fn sample_inputs() -> Vec<Input> {
         "reports/zap.xml",
     );
     comments.confidence = Some(Confidence::FalsePositive);
-    comments.suppression = Some(ToolSuppression {
+    comments.suppression = Some(Box::new(ToolSuppression {
         kind: "zap confidence 0 (false positive)".into(),
         justification: None,
-    });
+    }));
     comments.location = Location {
         target: Some("https://staging.shop.example.com".into()),
         web: Some(Box::new(WebLocation {
@@ -332,10 +332,10 @@ fn sample_inputs() -> Vec<Input> {
         })),
         ..Location::default()
     };
-    shell.suppression = Some(ToolSuppression {
+    shell.suppression = Some(Box::new(ToolSuppression {
         kind: "sarif suppression (inSource, accepted)".into(),
         justification: Some("VERSION comes from our own pyproject.toml".into()),
-    });
+    }));
     shell.extra.help_uri =
         Some("https://semgrep.dev/r/python.lang.security.audit.subprocess-shell-true".into());
 
@@ -561,10 +561,10 @@ pub fn hostile_verdict() -> Verdict {
         })),
         ..Location::default()
     };
-    web.suppression = Some(ToolSuppression {
+    web.suppression = Some(Box::new(ToolSuppression {
         kind: HOSTILE.into(),
         justification: Some(HOSTILE.into()),
-    });
+    }));
     let inputs = vec![input(
         "reports/evil,name:%0A.sarif",
         Format::Sarif,

@@ -944,11 +944,11 @@ fn build_result(
         location: &f.location,
         fix: f.fix.as_ref(),
         references: &f.references,
-        suppression: f.suppression.as_ref(),
-        status: f.extra.status.as_deref(),
-        cvss: f.extra.cvss.as_ref(),
+        suppression: f.suppression.as_deref(),
+        status: f.extra.status(),
+        cvss: f.extra.cvss(),
         tool_fingerprints: &f.extra.tool_fingerprints,
-        tool_baseline_state: f.extra.baseline_state.as_deref(),
+        tool_baseline_state: f.extra.baseline_state(),
         rule_name: f.extra.rule_name.as_deref(),
         help_uri: f.extra.help_uri.as_deref(),
         first_seen: e
@@ -1853,6 +1853,7 @@ mod tests {
     use crate::model::{Extra, FileLocation, Finding, Region, Scanner, SeveritySource};
     use crate::policy::{Decision, Policy};
     use crate::report::fixtures::{HOSTILE, baseline_verdict, hostile_verdict, sample_verdict};
+    use std::sync::Arc;
 
     fn rendered_with(verdict: &Verdict, options: &SarifOptions) -> (String, SarifStats) {
         let mut out = Vec::new();
@@ -2738,10 +2739,10 @@ mod tests {
                 .field(scanner)
                 .field(&n.to_string())
                 .finish(),
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: scanner.into(),
                 version: version.map(Into::into),
-            },
+            }),
             kind: FindingKind::Code,
             rule_id: rule.into(),
             vuln_ids: vec![],
@@ -2764,7 +2765,7 @@ mod tests {
         let mut scanners: Vec<Scanner> = Vec::new();
         for f in &findings {
             if !scanners.contains(&f.scanner) {
-                scanners.push(f.scanner.clone());
+                scanners.push(Scanner::clone(&f.scanner));
             }
         }
         let input = Input {
