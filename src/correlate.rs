@@ -275,7 +275,7 @@ mod tests {
             },
             fix: None,
             references: Default::default(),
-            cwes: vec![],
+            cwes: Box::new([]),
             suppression: None,
             extra: Extra::default(),
             input: format!("{scanner}.report").into(),

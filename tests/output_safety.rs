@@ -232,7 +232,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
             solution: Some(Arc::from(s.description.as_str())),
         }),
         references: vec![s.extra.clone()].into(),
-        cwes: vec![79],
+        cwes: Box::new([79]),
         suppression: s.suppressed.then(|| {
             Box::new(ToolSuppression {
                 kind: s.extra.clone(),
@@ -243,7 +243,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
             tags: vec![s.extra.clone()].into(),
             rule_name: Some(s.title.as_str().into()),
             help_uri: Some(s.path.as_str().into()),
-            tool_fingerprints: vec![format!("{}={}", s.rule, s.extra)],
+            tool_fingerprints: Box::new([format!("{}={}", s.rule, s.extra)]),
             ..Extra::default()
         },
         input: input.into(),

@@ -2065,7 +2065,7 @@ fn convert(
             solution: Some(s),
         }),
         references: Default::default(),
-        cwes,
+        cwes: cwes.into(),
         suppression: suppression_of(&raw.suppressions.0).map(Box::new),
         extra: Extra {
             rare: RareExtra {
@@ -2073,7 +2073,7 @@ fn convert(
                 ..RareExtra::default()
             }
             .boxed(),
-            tool_fingerprints,
+            tool_fingerprints: tool_fingerprints.into(),
             tags: match (&tag_refs, rule) {
                 (Cow::Borrowed(_), Some(r)) => r.shared_tags.clone(),
                 _ => tag_refs.iter().map(|t| (*t).to_owned()).collect(),
@@ -2570,7 +2570,7 @@ mod tests {
     }
 
     fn source(f: &Finding) -> (&'static str, &str) {
-        (f.severity_source.field, f.severity_source.raw.as_str())
+        (f.severity_source.field, &*f.severity_source.raw)
     }
 
     fn path(f: &Finding) -> &str {
@@ -2642,7 +2642,7 @@ mod tests {
             "rule.id stands in for a missing ruleId"
         );
         assert_eq!(f[3].rule_id, "CS3000/md5", "the result's own id is kept");
-        assert_eq!(f[3].cwes, [328], "CWE from the rule's relationships");
+        assert_eq!(*f[3].cwes, [328], "CWE from the rule's relationships");
         assert_eq!(f[4].rule_id, "NOPE999");
         assert_eq!(
             f[4].title, "NOPE999",
@@ -2661,13 +2661,7 @@ mod tests {
         let f = multi_run().findings;
         let got: Vec<(Severity, &'static str, &str)> = f
             .iter()
-            .map(|x| {
-                (
-                    x.severity,
-                    x.severity_source.field,
-                    x.severity_source.raw.as_str(),
-                )
-            })
+            .map(|x| (x.severity, x.severity_source.field, &*x.severity_source.raw))
             .collect();
         assert_eq!(
             got,
@@ -2855,7 +2849,7 @@ mod tests {
     fn tool_fingerprints_are_flattened_and_sorted() {
         let f = multi_run().findings;
         assert_eq!(
-            f[0].extra.tool_fingerprints,
+            *f[0].extra.tool_fingerprints,
             [
                 "context.hash=abc123",
                 "context.lines[0]=41",
@@ -2865,14 +2859,14 @@ mod tests {
             ]
         );
         assert_eq!(
-            f[6].extra.tool_fingerprints,
+            *f[6].extra.tool_fingerprints,
             [
                 "extra[0]=a",
                 "extra[1].b=true",
                 "primaryLocationLineHash=12345"
             ]
         );
-        assert_eq!(f[3].extra.tool_fingerprints, ["contextHash/v1=5f1c0ffee"]);
+        assert_eq!(*f[3].extra.tool_fingerprints, ["contextHash/v1=5f1c0ffee"]);
     }
 
     #[test]
@@ -2970,10 +2964,10 @@ mod tests {
             .collect();
         assert_eq!(ids, ["CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q"]);
         assert_eq!(f[9].extra.baseline_state(), Some("new"));
-        assert_eq!(f[0].cwes, [89]);
+        assert_eq!(*f[0].cwes, [89]);
         assert_eq!(*f[0].extra.tags, ["security", "external/cwe/cwe-089"]);
-        assert_eq!(f[2].cwes, [321]);
-        assert_eq!(f[5].cwes, [338]);
+        assert_eq!(*f[2].cwes, [321]);
+        assert_eq!(*f[5].cwes, [338]);
         let conf: Vec<Option<Confidence>> = f[..6].iter().map(|x| x.confidence).collect();
         assert_eq!(
             conf,
@@ -3246,7 +3240,7 @@ mod tests {
         assert_eq!(report.scanners[0].name.as_ref(), "unnamed SARIF tool");
         assert_eq!(f[0].rule_id, "17");
         assert_eq!(f[0].severity, Severity::Unknown);
-        assert_eq!(f[0].extra.tool_fingerprints, ["[0]=1", "[1].a.b[1]=2.5"]);
+        assert_eq!(*f[0].extra.tool_fingerprints, ["[0]=1", "[1].a.b[1]=2.5"]);
         assert!(f[0].suppression.is_none());
         assert_eq!(path(&f[1]), "5");
         assert_eq!(

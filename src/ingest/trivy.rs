@@ -475,7 +475,7 @@ impl<'de> Builder<'de> {
             location: Location::default(),
             fix: None,
             references: Default::default(),
-            cwes: Vec::new(),
+            cwes: Box::default(),
             suppression: None,
             extra: Extra::default(),
             input: self.input.clone(),
@@ -567,7 +567,7 @@ impl<'de> Builder<'de> {
             });
         }
         f.references = self.advisory_references(v.vulnerability_id.borrowed(), &v.references);
-        f.cwes = cwes(&v.cwe_ids);
+        f.cwes = cwes(&v.cwe_ids).into();
         f.extra.rare = RareExtra {
             status: v.status.get().map(str::to_ascii_lowercase),
             cvss: cvss.map(|c| {
@@ -2202,7 +2202,7 @@ mod tests {
         let v3 = find(&r, "CVE-2024-2511", "libssl3");
         assert_eq!(v3.severity, Severity::High);
         assert_eq!(v3.severity_source.field, "trivy CVSS V3Score");
-        assert_eq!(v3.severity_source.raw, "7.5 (nvd)");
+        assert_eq!(&*v3.severity_source.raw, "7.5 (nvd)");
         let cvss = v3.extra.cvss().expect("cvss kept");
         assert_eq!((cvss.score, cvss.source.as_str()), (7.5, "nvd"));
         assert_eq!(
@@ -2292,7 +2292,7 @@ mod tests {
             f.fix.as_ref().and_then(|x| x.fixed_version.as_deref()),
             Some("1:9.2p1-2+deb12u3")
         );
-        assert_eq!(f.cwes, [364]);
+        assert_eq!(*f.cwes, [364]);
         assert_eq!(f.references.len(), 2);
         assert_eq!(
             f.extra.help_uri.as_deref(),
@@ -2669,7 +2669,7 @@ mod tests {
         let bare = find(&r, "", "minimist");
         assert_eq!(bare.severity, Severity::Unknown);
         assert_eq!(bare.severity_source.field, "trivy Severity");
-        assert_eq!(bare.severity_source.raw, "");
+        assert_eq!(&*bare.severity_source.raw, "");
         assert_eq!(
             bare.title,
             "Vulnerability without VulnerabilityID in minimist"

@@ -426,7 +426,7 @@ impl<'c> Normaliser<'c> {
                 solution: Some(s),
             }),
             references: references.into(),
-            cwes,
+            cwes: cwes.into(),
             suppression,
             extra: Extra {
                 tags: tags.into(),
@@ -1766,7 +1766,7 @@ mod tests {
             f.iter()
                 .all(|f| f.kind == FindingKind::Web && f.severity_source.field == "zap riskcode")
         );
-        assert_eq!(f[0].severity_source.raw, "3");
+        assert_eq!(&*f[0].severity_source.raw, "3");
         assert_eq!(f[0].severity_source.to_string(), "zap riskcode = 3");
         assert_eq!(f[0].rule_id, "40012");
         assert_eq!(
@@ -1860,10 +1860,10 @@ mod tests {
                 "http://cwe.mitre.org/data/definitions/79.html"
             ]
         );
-        assert_eq!(f[0].cwes, [79]);
+        assert_eq!(*f[0].cwes, [79]);
         assert_eq!(*f[0].extra.tags, ["wasc-8"]);
         assert_eq!(*f[1].extra.tags, ["wasc-15", "OWASP_2021_A05"]);
-        assert_eq!(f[1].cwes, [1021]);
+        assert_eq!(*f[1].cwes, [1021]);
 
         // The same rule text is one shared allocation.
         let (a, b) = (f[1].description.as_ref(), f[4].description.as_ref());
@@ -1951,7 +1951,7 @@ mod tests {
             fp("10016", None, "http://legacy.example.test:80")
         );
         assert_eq!(f[2].severity, Severity::High);
-        assert_eq!(f[0].cwes, [933]);
+        assert_eq!(*f[0].cwes, [933]);
         assert_eq!(
             report.stats.notes,
             [
@@ -1995,7 +1995,7 @@ mod tests {
         let sevs: Vec<Severity> = f.iter().map(|f| f.severity).collect();
         assert_eq!(sevs, [Severity::Medium, Severity::Info, Severity::Low]);
         // Numbers written as numbers instead of strings are read the same.
-        assert_eq!(f[1].severity_source.raw, "0");
+        assert_eq!(&*f[1].severity_source.raw, "0");
         assert_eq!(f[1].confidence, Some(Confidence::FalsePositive));
         assert!(f[1].is_tool_suppressed());
         assert_eq!(web(&f[1]).count, Some(1));
@@ -2023,7 +2023,7 @@ mod tests {
                 "https://cwe.mitre.org/data/definitions/352.html"
             ]
         );
-        assert_eq!(csrf.cwes, [352]);
+        assert_eq!(*csrf.cwes, [352]);
         assert_eq!(*csrf.extra.tags, ["wasc-9"]);
         assert!(f[1].references.is_empty());
         assert_eq!(
@@ -2196,7 +2196,7 @@ mod tests {
         let got: Vec<(Severity, &str)> = report
             .findings
             .iter()
-            .map(|f| (f.severity, f.severity_source.raw.as_str()))
+            .map(|f| (f.severity, &*f.severity_source.raw))
             .collect();
         assert_eq!(
             got,

@@ -57,7 +57,7 @@ fn finding(kind: FindingKind, rule_id: &str, severity: Severity) -> Finding {
         location: Location::default(),
         fix: None,
         references: Default::default(),
-        cwes: vec![],
+        cwes: Box::new([]),
         suppression: None,
         extra: Extra::default(),
         input: "t.json".into(),

@@ -2230,7 +2230,7 @@ mod tests {
     #[test]
     fn cwe_tags_are_written_as_codeql_does_and_capped_at_twenty() {
         let mut f = finding("Semgrep", None, "r", Severity::High, 1);
-        f.cwes = vec![79, 1333];
+        f.cwes = Box::new([79, 1333]);
         f.extra.tags = (0..30).map(|i| format!("tag{i:02}")).collect();
         let (doc, _, _) = rendered(&verdict_of(vec![f]));
         let rule = &runs(&doc)[0]["tool"]["driver"]["rules"][0];
@@ -2594,10 +2594,10 @@ mod tests {
     #[test]
     fn a_line_hash_from_the_scanner_is_passed_on() {
         let mut f = finding("CodeQL", None, "js/xss", Severity::High, 1);
-        f.extra.tool_fingerprints = vec![
+        f.extra.tool_fingerprints = Box::new([
             "primaryLocationLineHash=abc:1".into(),
             "primaryLocationStartColumnFingerprint=4".into(),
-        ];
+        ]);
         let (doc, _, _) = rendered(&verdict_of(vec![f]));
         let fp = &runs(&doc)[0]["results"][0]["partialFingerprints"];
         assert_eq!(fp[LINE_HASH_KEY], "abc:1");
@@ -2754,7 +2754,7 @@ mod tests {
             location: Location::default(),
             fix: None,
             references: Default::default(),
-            cwes: vec![],
+            cwes: Box::new([]),
             suppression: None,
             extra: Extra::default(),
             input: "reports/t.json".into(),
