@@ -529,6 +529,7 @@ mod tests {
     use crate::ingest::{ParsedReport, ReportStats};
     use crate::model::{Extra, Location, Scanner, SeveritySource};
     use jiff::civil::date;
+    use std::sync::Arc;
 
     fn finding(scanner: &str, rule: &str) -> Finding {
         Finding {
@@ -536,10 +537,10 @@ mod tests {
                 .field(scanner)
                 .field(rule)
                 .finish(),
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: scanner.into(),
                 version: None,
-            },
+            }),
             kind: FindingKind::Code,
             rule_id: rule.into(),
             vuln_ids: vec![],
@@ -551,7 +552,7 @@ mod tests {
             location: Location::default(),
             fix: None,
             references: Default::default(),
-            cwes: vec![],
+            cwes: Box::new([]),
             suppression: None,
             extra: Extra::default(),
             input: "r".into(),
@@ -762,6 +763,7 @@ mod schema_tests {
     use super::*;
     use crate::ingest::{ParsedReport, ReportStats};
     use crate::model::{Extra, Location, PackageLocation, Scanner, SeveritySource};
+    use std::sync::Arc;
 
     /// The committed schema (`schemas/baseline.schema.json`) accepts what scangate writes and
     /// rejects what it would refuse to read.
@@ -773,10 +775,10 @@ mod schema_tests {
         let validator = jsonschema::validator_for(&schema).expect("schema compiles");
         let finding = Finding {
             fingerprint: Fingerprint::builder("t").field("x").finish(),
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: "Trivy".into(),
                 version: Some("0.57.1".into()),
-            },
+            }),
             kind: FindingKind::Vulnerability,
             rule_id: "CVE-2021-44228".into(),
             vuln_ids: vec![],
@@ -795,7 +797,7 @@ mod schema_tests {
             },
             fix: None,
             references: Default::default(),
-            cwes: vec![],
+            cwes: Box::new([]),
             suppression: None,
             extra: Extra::default(),
             input: "t.json".into(),
@@ -804,7 +806,7 @@ mod schema_tests {
             path: "t.json".into(),
             format: Format::Trivy,
             report: ParsedReport {
-                scanners: vec![finding.scanner.clone()],
+                scanners: vec![Scanner::clone(&finding.scanner)],
                 findings: vec![Box::new(finding)],
                 stats: ReportStats::default(),
             },

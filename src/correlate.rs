@@ -243,6 +243,7 @@ mod tests {
     use crate::model::{
         Extra, Location, PackageLocation, Scanner, Severity, SeveritySource, VulnId,
     };
+    use std::sync::Arc;
 
     fn vuln(scanner: &str, ids: &[&str], package: &str, version: &str) -> Finding {
         Finding {
@@ -252,10 +253,10 @@ mod tests {
                 .field(package)
                 .field(version)
                 .finish(),
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: scanner.into(),
                 version: None,
-            },
+            }),
             kind: FindingKind::Vulnerability,
             rule_id: ids[0].into(),
             vuln_ids: ids.iter().filter_map(|i| VulnId::parse(i)).collect(),
@@ -274,7 +275,7 @@ mod tests {
             },
             fix: None,
             references: Default::default(),
-            cwes: vec![],
+            cwes: Box::new([]),
             suppression: None,
             extra: Extra::default(),
             input: format!("{scanner}.report").into(),

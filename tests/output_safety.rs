@@ -168,7 +168,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
     ][s.kind];
     let severity = Severity::ALL_DESC[s.severity];
     let mut location = Location {
-        target: Some(s.target.clone()),
+        target: Some(s.target.as_str().into()),
         ..Location::default()
     };
     let file = FileLocation {
@@ -217,7 +217,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
     }
     Finding {
         fingerprint: Fingerprint::builder("prop").field(&n.to_string()).finish(),
-        scanner: scanner.clone(),
+        scanner: Arc::new(scanner.clone()),
         kind,
         rule_id: s.rule.clone(),
         vuln_ids: Vec::new(),
@@ -232,16 +232,18 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
             solution: Some(Arc::from(s.description.as_str())),
         }),
         references: vec![s.extra.clone()].into(),
-        cwes: vec![79],
-        suppression: s.suppressed.then(|| ToolSuppression {
-            kind: s.extra.clone(),
-            justification: Some(s.description.clone()),
+        cwes: Box::new([79]),
+        suppression: s.suppressed.then(|| {
+            Box::new(ToolSuppression {
+                kind: s.extra.clone(),
+                justification: Some(s.description.clone()),
+            })
         }),
         extra: Extra {
             tags: vec![s.extra.clone()].into(),
             rule_name: Some(s.title.as_str().into()),
             help_uri: Some(s.path.as_str().into()),
-            tool_fingerprints: vec![format!("{}={}", s.rule, s.extra)],
+            tool_fingerprints: Box::new([format!("{}={}", s.rule, s.extra)]),
             ..Extra::default()
         },
         input: input.into(),

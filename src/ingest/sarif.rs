@@ -100,8 +100,8 @@ use serde::de::{
 use super::{Format, IngestError, ParseContext, ParsedReport, Release, ReportStats, json};
 use crate::model::{
     Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
-    PackageLocation, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression, VulnId,
-    parse_cwe,
+    PackageLocation, RareExtra, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression,
+    VulnId, parse_cwe,
 };
 
 /// The only SARIF version read.
@@ -198,7 +198,10 @@ fn parse_with(
     }
     stats.notes.extend(acc.notes);
     Ok(ParsedReport {
-        scanners: contexts.iter().map(|c| c.scanner.clone()).collect(),
+        scanners: contexts
+            .iter()
+            .map(|c| Scanner::clone(&c.scanner))
+            .collect(),
         findings: acc.findings,
         stats,
     })
@@ -1200,7 +1203,7 @@ impl<'r> RuleCtx<'r> {
 struct RunCtx<'r> {
     /// 1-based, for notes.
     number: usize,
-    scanner: Scanner,
+    scanner: Arc<Scanner>,
     tool_lower: String,
     family: Family,
     /// `[0]` is the driver, then `tool.extensions` in order.
@@ -1238,10 +1241,10 @@ impl<'r> RunCtx<'r> {
             number: index + 1,
             family: Family::of(&tool_lower),
             tool_lower,
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: Text::from(name),
                 version,
-            },
+            }),
             has_rules: components.iter().any(|c| !c.rules.is_empty()),
             components,
             bases: &run.bases,
@@ -1990,7 +1993,7 @@ fn convert(
             identity_path = shown;
         } else if let Some(name) = logical_name(loc.logical.0.as_ref(), ctx) {
             identity_path = Cow::Borrowed(name);
-            location.target = Some(name.to_owned());
+            location.target = Some(name.into());
         }
     }
 
@@ -2077,18 +2080,21 @@ fn convert(
             solution: Some(s),
         }),
         references: Default::default(),
-        cwes,
-        suppression: suppression_of(&raw.suppressions.0),
+        cwes: cwes.into(),
+        suppression: suppression_of(&raw.suppressions.0).map(Box::new),
         extra: Extra {
-            baseline_state: raw.baseline_state.text().map(str::to_owned),
-            tool_fingerprints,
+            rare: RareExtra {
+                baseline_state: raw.baseline_state.text().map(str::to_owned),
+                ..RareExtra::default()
+            }
+            .boxed(),
+            tool_fingerprints: tool_fingerprints.into(),
             tags: match (&tag_refs, rule) {
                 (Cow::Borrowed(_), Some(r)) => r.shared_tags.clone(),
                 _ => tag_refs.iter().map(|t| (*t).to_owned()).collect(),
             },
             rule_name: text_rule.and_then(|r| r.name.clone()),
             help_uri: text_rule.and_then(|r| r.help_uri.clone()),
-            ..Extra::default()
         },
         input: input.clone(),
     })
@@ -2580,7 +2586,7 @@ mod tests {
     }
 
     fn source(f: &Finding) -> (&'static str, &str) {
-        (f.severity_source.field, f.severity_source.raw.as_str())
+        (f.severity_source.field, &*f.severity_source.raw)
     }
 
     fn path(f: &Finding) -> &str {
@@ -2652,7 +2658,7 @@ mod tests {
             "rule.id stands in for a missing ruleId"
         );
         assert_eq!(f[3].rule_id, "CS3000/md5", "the result's own id is kept");
-        assert_eq!(f[3].cwes, [328], "CWE from the rule's relationships");
+        assert_eq!(*f[3].cwes, [328], "CWE from the rule's relationships");
         assert_eq!(f[4].rule_id, "NOPE999");
         assert_eq!(
             f[4].title, "NOPE999",
@@ -2671,13 +2677,7 @@ mod tests {
         let f = multi_run().findings;
         let got: Vec<(Severity, &'static str, &str)> = f
             .iter()
-            .map(|x| {
-                (
-                    x.severity,
-                    x.severity_source.field,
-                    x.severity_source.raw.as_str(),
-                )
-            })
+            .map(|x| (x.severity, x.severity_source.field, &*x.severity_source.raw))
             .collect();
         assert_eq!(
             got,
@@ -2865,7 +2865,7 @@ mod tests {
     fn tool_fingerprints_are_flattened_and_sorted() {
         let f = multi_run().findings;
         assert_eq!(
-            f[0].extra.tool_fingerprints,
+            *f[0].extra.tool_fingerprints,
             [
                 "context.hash=abc123",
                 "context.lines[0]=41",
@@ -2875,14 +2875,14 @@ mod tests {
             ]
         );
         assert_eq!(
-            f[6].extra.tool_fingerprints,
+            *f[6].extra.tool_fingerprints,
             [
                 "extra[0]=a",
                 "extra[1].b=true",
                 "primaryLocationLineHash=12345"
             ]
         );
-        assert_eq!(f[3].extra.tool_fingerprints, ["contextHash/v1=5f1c0ffee"]);
+        assert_eq!(*f[3].extra.tool_fingerprints, ["contextHash/v1=5f1c0ffee"]);
     }
 
     #[test]
@@ -2979,11 +2979,11 @@ mod tests {
             .flat_map(|x| x.vuln_ids.iter().map(|v| v.id.clone()))
             .collect();
         assert_eq!(ids, ["CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q"]);
-        assert_eq!(f[9].extra.baseline_state.as_deref(), Some("new"));
-        assert_eq!(f[0].cwes, [89]);
+        assert_eq!(f[9].extra.baseline_state(), Some("new"));
+        assert_eq!(*f[0].cwes, [89]);
         assert_eq!(*f[0].extra.tags, ["security", "external/cwe/cwe-089"]);
-        assert_eq!(f[2].cwes, [321]);
-        assert_eq!(f[5].cwes, [338]);
+        assert_eq!(*f[2].cwes, [321]);
+        assert_eq!(*f[5].cwes, [338]);
         let conf: Vec<Option<Confidence>> = f[..6].iter().map(|x| x.confidence).collect();
         assert_eq!(
             conf,
@@ -3256,7 +3256,7 @@ mod tests {
         assert_eq!(report.scanners[0].name.as_ref(), "unnamed SARIF tool");
         assert_eq!(f[0].rule_id, "17");
         assert_eq!(f[0].severity, Severity::Unknown);
-        assert_eq!(f[0].extra.tool_fingerprints, ["[0]=1", "[1].a.b[1]=2.5"]);
+        assert_eq!(*f[0].extra.tool_fingerprints, ["[0]=1", "[1].a.b[1]=2.5"]);
         assert!(f[0].suppression.is_none());
         assert_eq!(path(&f[1]), "5");
         assert_eq!(

@@ -46,6 +46,7 @@
 //! (<https://github.com/aquasecurity/trivy>).
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::marker::PhantomData;
@@ -59,7 +60,7 @@ use serde::de::{
 use super::{Format, IngestError, ParseContext, ParsedReport, Release, ReportStats, json};
 use crate::model::{
     CvssScore, Extra, FileLocation, Finding, FindingKind, Fingerprint, FingerprintBuilder, Fix,
-    Location, PackageLocation, REDACTED, Region, ResourceLocation, Scanner, Severity,
+    Location, PackageLocation, REDACTED, RareExtra, Region, ResourceLocation, Scanner, Severity,
     SeveritySource, Text, VulnId, parse_cwe,
 };
 
@@ -299,7 +300,7 @@ struct Builder<'de> {
     /// The eager pass met an order it cannot stream.
     restart: bool,
     /// Version-less until the end, see [`Builder::finish`].
-    scanner: Scanner,
+    scanner: Arc<Scanner>,
     input: Text,
     /// One shared copy per distinct text (descriptions, resolutions): the same CVE repeats
     /// across packages and targets, the same check across resources.
@@ -333,10 +334,10 @@ impl<'de> Builder<'de> {
             placeholder: Fingerprint::builder("").finish(),
             eager,
             restart: false,
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: Text::from("Trivy"),
                 version: None,
-            },
+            }),
             input: ctx.input.clone(),
             texts: HashSet::new(),
             by_id: HashMap::new(),
@@ -360,6 +361,7 @@ impl<'de> Builder<'de> {
     }
 
     fn finish(mut self, version: Option<Text>, artifact: Option<String>) -> ParsedReport {
+        let target: Option<Text> = artifact.as_deref().map(Text::from);
         let (pass, exc, other) = (
             self.misconf_pass,
             self.misconf_exception,
@@ -387,7 +389,7 @@ impl<'de> Builder<'de> {
         for (list, indices) in self.lists.iter_mut().zip(&self.on_artifact) {
             for &i in indices {
                 let Some(f) = list.get_mut(i) else { continue };
-                f.location.target.clone_from(&artifact);
+                f.location.target.clone_from(&target);
                 // Misconfigurations and secrets are located in their target file.
                 if matches!(f.kind, FindingKind::Misconfiguration | FindingKind::Secret) {
                     match &artifact {
@@ -401,21 +403,21 @@ impl<'de> Builder<'de> {
                 }
             }
         }
-        let scanner = Scanner {
-            name: self.scanner.name,
+        let scanner = Arc::new(Scanner {
+            name: self.scanner.name.clone(),
             version,
-        };
+        });
         let [mut findings, rest @ ..] = self.lists;
         for mut list in rest {
             findings.append(&mut list);
         }
         if scanner.version.is_some() {
             for f in &mut findings {
-                f.scanner.version.clone_from(&scanner.version);
+                f.scanner = Arc::clone(&scanner);
             }
         }
         ParsedReport {
-            scanners: vec![scanner],
+            scanners: vec![Arc::unwrap_or_clone(scanner)],
             findings,
             stats: self.stats,
         }
@@ -485,7 +487,7 @@ impl<'de> Builder<'de> {
             location: Location::default(),
             fix: None,
             references: Default::default(),
-            cwes: Vec::new(),
+            cwes: Box::default(),
             suppression: None,
             extra: Extra::default(),
             input: self.input.clone(),
@@ -580,13 +582,19 @@ impl<'de> Builder<'de> {
             });
         }
         f.references = self.advisory_references(v.vulnerability_id.borrowed(), &v.references);
-        f.cwes = cwes(&v.cwe_ids);
-        f.extra.status = v.status.get().map(str::to_ascii_lowercase);
-        f.extra.cvss = cvss.map(|c| CvssScore {
-            score: c.score,
-            source: c.source,
-            vector: c.vector,
-        });
+        f.cwes = cwes(&v.cwe_ids).into();
+        f.extra.rare = RareExtra {
+            status: v.status.get().map(str::to_ascii_lowercase),
+            cvss: cvss.map(|c| {
+                Box::new(CvssScore {
+                    score: c.score,
+                    source: c.source,
+                    vector: c.vector,
+                })
+            }),
+            baseline_state: None,
+        }
+        .boxed();
         f.extra.help_uri = v.primary_url.get().map(|u| self.intern(u));
         Pending {
             finding: f,
@@ -735,11 +743,17 @@ struct Pending<'de> {
 struct ResultCtx<'x> {
     /// `Target` as written (fingerprints use it, not the ArtifactName fallback).
     raw_target: &'x str,
+    /// `raw_target` as every finding of the result shares it, made on first use.
+    target: OnceCell<Text>,
     class: Option<&'x str>,
     kind: Option<&'x str>,
 }
 
 impl ResultCtx<'_> {
+    fn target(&self) -> Text {
+        Text::clone(self.target.get_or_init(|| Text::from(self.raw_target)))
+    }
+
     /// `Class`, `Type` and (secrets, licenses) the entry's `Category`, without repeats.
     fn tags(&self, category: Option<&str>) -> Vec<String> {
         let mut tags: Vec<String> = Vec::new();
@@ -799,7 +813,7 @@ impl<'de> Pending<'de> {
         }
         let on_artifact = ctx.raw_target.is_empty();
         if !on_artifact {
-            finding.location.target = Some(ctx.raw_target.to_owned());
+            finding.location.target = Some(ctx.target());
             if file_at_target && let Some(file) = &mut finding.location.file {
                 file.path = ctx.raw_target.to_owned();
             }
@@ -1519,6 +1533,7 @@ impl<'de> Visitor<'de> for ResultSeed<'_, 'de, '_> {
             rank = rank.max(r);
             let ctx = ResultCtx {
                 raw_target: target.get().unwrap_or(""),
+                target: OnceCell::new(),
                 class: class.get(),
                 kind: kind.get(),
             };
@@ -1543,6 +1558,7 @@ impl<'de> Visitor<'de> for ResultSeed<'_, 'de, '_> {
             let pending = pending.into_iter().flatten();
             let ctx = ResultCtx {
                 raw_target: target.get().unwrap_or(""),
+                target: OnceCell::new(),
                 class: class.get(),
                 kind: kind.get(),
             };
@@ -2176,7 +2192,7 @@ mod tests {
         assert_eq!(r.scanners.len(), 1);
         assert_eq!(&*r.scanners[0].name, "Trivy");
         assert_eq!(r.scanners[0].version.as_deref(), Some("0.58.1"));
-        assert!(r.findings.iter().all(|f| f.scanner == r.scanners[0]));
+        assert!(r.findings.iter().all(|f| *f.scanner == r.scanners[0]));
         assert!(r.findings.iter().all(|f| &*f.input == "schema2_image.json"));
         assert!(
             r.findings
@@ -2210,8 +2226,8 @@ mod tests {
         let v3 = find(&r, "CVE-2024-2511", "libssl3");
         assert_eq!(v3.severity, Severity::High);
         assert_eq!(v3.severity_source.field, "trivy CVSS V3Score");
-        assert_eq!(v3.severity_source.raw, "7.5 (nvd)");
-        let cvss = v3.extra.cvss.as_ref().expect("cvss kept");
+        assert_eq!(&*v3.severity_source.raw, "7.5 (nvd)");
+        let cvss = v3.extra.cvss().expect("cvss kept");
         assert_eq!((cvss.score, cvss.source.as_str()), (7.5, "nvd"));
         assert_eq!(
             cvss.vector.as_deref(),
@@ -2230,17 +2246,17 @@ mod tests {
         let none = find(&r, "TEMP-0841856-B18BAF", "bash");
         assert_eq!(none.severity, Severity::Unknown);
         assert_eq!(none.severity_source.to_string(), "trivy Severity = UNKNOWN");
-        assert!(none.extra.cvss.is_none());
+        assert!(none.extra.cvss().is_none());
 
         // A score of 0 decides nothing.
         let zero = find(&r, "CVE-2022-0563", "util-linux");
         assert_eq!(zero.severity, Severity::Unknown);
-        assert!(zero.extra.cvss.is_none());
+        assert!(zero.extra.cvss().is_none());
 
         // The Severity field wins over a higher score.
         let low = find(&r, "CVE-2011-3374", "apt");
         assert_eq!(low.severity, Severity::Low);
-        assert_eq!(low.extra.cvss.as_ref().map(|c| c.score), Some(3.7));
+        assert_eq!(low.extra.cvss().map(|c| c.score), Some(3.7));
     }
 
     #[test]
@@ -2251,7 +2267,7 @@ mod tests {
                       "redhat": {"V3Score": 8.1, "V3Vector": "R"},
                       "ghsa": {"V40Score": 9.9}}}]}]}"#;
         let r = parse_named(doc, "x").expect("parses");
-        let c = r.findings[0].extra.cvss.as_ref().expect("cvss");
+        let c = r.findings[0].extra.cvss().expect("cvss");
         assert_eq!(
             (c.source.as_str(), c.vector.as_deref()),
             ("redhat", Some("R"))
@@ -2300,7 +2316,7 @@ mod tests {
             f.fix.as_ref().and_then(|x| x.fixed_version.as_deref()),
             Some("1:9.2p1-2+deb12u3")
         );
-        assert_eq!(f.cwes, [364]);
+        assert_eq!(*f.cwes, [364]);
         assert_eq!(f.references.len(), 2);
         assert_eq!(
             f.extra.help_uri.as_deref(),
@@ -2316,7 +2332,7 @@ mod tests {
             .findings
             .iter()
             .filter(|f| f.kind == FindingKind::Vulnerability)
-            .map(|f| f.extra.status.as_deref())
+            .map(|f| f.extra.status())
             .collect();
         assert_eq!(
             statuses,
@@ -2681,7 +2697,7 @@ mod tests {
         let bare = find(&r, "", "minimist");
         assert_eq!(bare.severity, Severity::Unknown);
         assert_eq!(bare.severity_source.field, "trivy Severity");
-        assert_eq!(bare.severity_source.raw, "");
+        assert_eq!(&*bare.severity_source.raw, "");
         assert_eq!(
             bare.title,
             "Vulnerability without VulnerabilityID in minimist"
@@ -2975,7 +2991,7 @@ mod tests {
         assert_eq!((pkg.layer.as_deref(), pkg.purl.as_deref()), (None, None));
         assert!(v.cwes.is_empty());
         assert_eq!(v.references.len(), 1);
-        assert_eq!(v.extra.status.as_deref(), Some("fixed"));
+        assert_eq!(v.extra.status(), Some("fixed"));
         let m = &r.findings[1];
         assert_eq!(m.rule_id, "AVD-AWS-0086");
         let region = m

@@ -38,6 +38,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -221,7 +222,7 @@ impl Hasher for TextHasher {
 /// allocation.
 struct Normaliser<'c> {
     ctx: &'c ParseContext,
-    scanner: Scanner,
+    scanner: Arc<Scanner>,
     /// Interned rule texts, keyed by themselves (a cheap hash: the keys are this report's
     /// rule texts and the table lives for one parse).
     texts: HashMap<Text, Text, BuildHasherDefault<TextHasher>>,
@@ -233,10 +234,10 @@ impl<'c> Normaliser<'c> {
     fn new(ctx: &'c ParseContext) -> Self {
         Normaliser {
             ctx,
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: "ZAP".into(),
                 version: None,
-            },
+            }),
             texts: HashMap::default(),
             findings: Vec::new(),
             tally: Tally::default(),
@@ -244,10 +245,11 @@ impl<'c> Normaliser<'c> {
     }
 
     fn set_scanner(&mut self, program: Option<&str>, version: Option<&str>) {
+        let scanner = Arc::make_mut(&mut self.scanner);
         if let Some(p) = program.map(str::trim).filter(|p| !p.is_empty()) {
-            self.scanner.name = p.into();
+            scanner.name = p.into();
         }
-        self.scanner.version = version
+        scanner.version = version
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(Text::from);
@@ -307,10 +309,10 @@ impl<'c> Normaliser<'c> {
             });
         let suppression = (confidence == Some(Confidence::FalsePositive)).then(|| {
             self.tally.false_positive += 1;
-            ToolSuppression {
+            Box::new(ToolSuppression {
                 kind: "zap confidence 0 (false positive)".into(),
                 justification: None,
-            }
+            })
         });
 
         // Instances: the `<instances>` list, else the old layout's direct fields.
@@ -411,7 +413,7 @@ impl<'c> Normaliser<'c> {
             severity_source,
             confidence,
             location: Location {
-                target: Some(site.display.clone()),
+                target: Some(site.display.as_str().into()),
                 web: Some(Box::new(WebLocation {
                     site: site.display.clone(),
                     instances,
@@ -424,7 +426,7 @@ impl<'c> Normaliser<'c> {
                 solution: Some(s),
             }),
             references: references.into(),
-            cwes,
+            cwes: cwes.into(),
             suppression,
             extra: Extra {
                 tags: tags.into(),
@@ -473,7 +475,7 @@ impl<'c> Normaliser<'c> {
             ));
         }
         ParsedReport {
-            scanners: vec![self.scanner],
+            scanners: vec![Arc::unwrap_or_clone(self.scanner)],
             findings: self.findings,
             stats: ReportStats {
                 notes,
@@ -1765,7 +1767,7 @@ mod tests {
             f.iter()
                 .all(|f| f.kind == FindingKind::Web && f.severity_source.field == "zap riskcode")
         );
-        assert_eq!(f[0].severity_source.raw, "3");
+        assert_eq!(&*f[0].severity_source.raw, "3");
         assert_eq!(f[0].severity_source.to_string(), "zap riskcode = 3");
         assert_eq!(f[0].rule_id, "40012");
         assert_eq!(
@@ -1788,8 +1790,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            f[2].suppression,
-            Some(ToolSuppression {
+            f[2].suppression.as_deref(),
+            Some(&ToolSuppression {
                 kind: "zap confidence 0 (false positive)".into(),
                 justification: None
             })
@@ -1859,10 +1861,10 @@ mod tests {
                 "http://cwe.mitre.org/data/definitions/79.html"
             ]
         );
-        assert_eq!(f[0].cwes, [79]);
+        assert_eq!(*f[0].cwes, [79]);
         assert_eq!(*f[0].extra.tags, ["wasc-8"]);
         assert_eq!(*f[1].extra.tags, ["wasc-15", "OWASP_2021_A05"]);
-        assert_eq!(f[1].cwes, [1021]);
+        assert_eq!(*f[1].cwes, [1021]);
 
         // The same rule text is one shared allocation.
         let (a, b) = (f[1].description.as_ref(), f[4].description.as_ref());
@@ -1950,7 +1952,7 @@ mod tests {
             fp("10016", None, "http://legacy.example.test:80")
         );
         assert_eq!(f[2].severity, Severity::High);
-        assert_eq!(f[0].cwes, [933]);
+        assert_eq!(*f[0].cwes, [933]);
         assert_eq!(
             report.stats.notes,
             [
@@ -1994,7 +1996,7 @@ mod tests {
         let sevs: Vec<Severity> = f.iter().map(|f| f.severity).collect();
         assert_eq!(sevs, [Severity::Medium, Severity::Info, Severity::Low]);
         // Numbers written as numbers instead of strings are read the same.
-        assert_eq!(f[1].severity_source.raw, "0");
+        assert_eq!(&*f[1].severity_source.raw, "0");
         assert_eq!(f[1].confidence, Some(Confidence::FalsePositive));
         assert!(f[1].is_tool_suppressed());
         assert_eq!(web(&f[1]).count, Some(1));
@@ -2022,7 +2024,7 @@ mod tests {
                 "https://cwe.mitre.org/data/definitions/352.html"
             ]
         );
-        assert_eq!(csrf.cwes, [352]);
+        assert_eq!(*csrf.cwes, [352]);
         assert_eq!(*csrf.extra.tags, ["wasc-9"]);
         assert!(f[1].references.is_empty());
         assert_eq!(
@@ -2195,7 +2197,7 @@ mod tests {
         let got: Vec<(Severity, &str)> = report
             .findings
             .iter()
-            .map(|f| (f.severity, f.severity_source.raw.as_str()))
+            .map(|f| (f.severity, &*f.severity_source.raw))
             .collect();
         assert_eq!(
             got,

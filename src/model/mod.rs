@@ -90,8 +90,9 @@ pub enum Confidence {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Location {
     /// The scanned artifact or result target (image name, lock file, IaC file, site).
+    /// Shared: every finding of one Trivy result has the same target.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    pub target: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<Box<PackageLocation>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,7 +143,7 @@ impl Location {
                 None => push(web.site.clone()),
             }
         } else if let (Some(t), None) = (&self.target, &self.resource) {
-            push(t.clone());
+            push(t.to_string());
         }
         out
     }
@@ -270,20 +271,16 @@ pub struct ToolSuppression {
 /// Fields that only some scanners fill but that policy and reports use.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Extra {
-    /// Trivy vulnerability `Status` (`fixed`, `affected`, `will_not_fix`, `not_affected`,
-    /// `end_of_life`, ...), lower-cased.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Highest CVSS base score found in the report, with its source (`nvd`, `ghsa`, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cvss: Option<CvssScore>,
-    /// SARIF `baselineState` as the tool reported it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline_state: Option<String>,
+    /// `status`, `cvss` and `baseline_state`: boxed, and `None` when all three are, so the
+    /// findings that have none of them (all but Trivy vulnerabilities) pay one pointer. Read
+    /// them through [`Extra::status`], [`Extra::cvss`], [`Extra::baseline_state`]; set them
+    /// through [`Extra::rare_mut`]. Flattened: serialized as if the fields were inline here.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub rare: Option<Box<RareExtra>>,
     /// Tool-provided fingerprints (SARIF `partialFingerprints`/`fingerprints`, flattened to
     /// `name=value`), sorted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tool_fingerprints: Vec<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub tool_fingerprints: Box<[String]>,
     /// Rule or alert tags (SARIF `properties.tags`, ZAP WASC id as `wasc-N`, Trivy class/type).
     /// Shared: usually the rule's own list, the same for all its findings.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -297,6 +294,52 @@ pub struct Extra {
     pub help_uri: Option<Text>,
 }
 
+impl Extra {
+    /// Trivy vulnerability `Status`, lower-cased (see [`RareExtra::status`]).
+    pub fn status(&self) -> Option<&str> {
+        self.rare.as_ref()?.status.as_deref()
+    }
+
+    /// The CVSS score kept for the finding (see [`RareExtra::cvss`]).
+    pub fn cvss(&self) -> Option<&CvssScore> {
+        self.rare.as_ref()?.cvss.as_deref()
+    }
+
+    /// SARIF `baselineState` as the tool reported it.
+    pub fn baseline_state(&self) -> Option<&str> {
+        self.rare.as_ref()?.baseline_state.as_deref()
+    }
+
+    /// The rarely-set fields, allocated on first use. Call it only to set something, so that a
+    /// finding without any of them keeps `rare: None`.
+    pub fn rare_mut(&mut self) -> &mut RareExtra {
+        self.rare.get_or_insert_with(Default::default)
+    }
+}
+
+/// The [`Extra`] fields most findings leave empty (issue 7: each finding is held until the
+/// end of the run, so its inline size counts 10^5 times).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RareExtra {
+    /// Trivy vulnerability `Status` (`fixed`, `affected`, `will_not_fix`, `not_affected`,
+    /// `end_of_life`, ...), lower-cased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Highest CVSS base score found in the report, with its source (`nvd`, `ghsa`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<Box<CvssScore>>,
+    /// SARIF `baselineState` as the tool reported it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<String>,
+}
+
+impl RareExtra {
+    /// `Some` only when a field is set: what [`Extra::rare`] holds.
+    pub fn boxed(self) -> Option<Box<RareExtra>> {
+        (self != RareExtra::default()).then(|| Box::new(self))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CvssScore {
     pub score: f64,
@@ -307,9 +350,14 @@ pub struct CvssScore {
 
 /// One problem reported by one scanner, normalised.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Every finding is held until the end of the run, so its inline size is paid once per finding
+/// (issue 7): parts most findings leave empty are boxed (`suppression`, `extra.rare`, the
+/// location parts), and the scanner is shared.
 pub struct Finding {
     pub fingerprint: Fingerprint,
-    pub scanner: Scanner,
+    /// Shared by every finding of one run of the tool.
+    pub scanner: Arc<Scanner>,
     pub kind: FindingKind,
     /// Rule or vulnerability id: `CVE-...`, a SARIF `ruleId`, a ZAP plugin id, a Trivy check id.
     pub rule_id: String,
@@ -329,10 +377,11 @@ pub struct Finding {
     /// Shared: an advisory's reference list is the same for every package it is found in.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub references: Arc<[String]>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub cwes: Vec<u32>,
+    /// Boxed slices here and in [`Extra::tool_fingerprints`]: no spare capacity, 8 bytes less.
+    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
+    pub cwes: Box<[u32]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<ToolSuppression>,
+    pub suppression: Option<Box<ToolSuppression>>,
     pub extra: Extra,
     /// The report file this finding was read from, as given on the command line.
     pub input: Text,
@@ -350,6 +399,20 @@ pub const REDACTED: &str = "[REDACTED]";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 7 (peak RSS within 1.5x the input size): the findings are held until the end of
+    /// the run, so their inline size is paid 10^5-10^6 times. `Finding` was 560 bytes, mostly
+    /// empty `Option`s; now 368. A new field should go into a boxed part unless most findings
+    /// set it.
+    #[test]
+    fn finding_stays_small() {
+        assert!(
+            std::mem::size_of::<Finding>() <= FINDING_SIZE_LIMIT,
+            "size_of::<Finding>() = {}",
+            std::mem::size_of::<Finding>()
+        );
+    }
+    const FINDING_SIZE_LIMIT: usize = 368;
 
     #[test]
     fn web_instance_identity_ignores_query_and_fragment() {

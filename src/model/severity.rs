@@ -114,14 +114,14 @@ pub struct SeveritySource {
     /// `sarif security-severity on rule`, `sarif level on result`, ...).
     pub field: &'static str,
     /// The raw value as the report carried it (empty when the field was absent).
-    pub raw: String,
+    pub raw: Box<str>,
 }
 
 impl SeveritySource {
     pub fn new(field: &'static str, raw: impl Into<String>) -> Self {
         SeveritySource {
             field,
-            raw: raw.into(),
+            raw: raw.into().into_boxed_str(),
         }
     }
 }

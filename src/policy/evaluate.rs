@@ -36,6 +36,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use foldhash::HashSetExt;
+
 use jiff::civil::Date;
 use rayon::prelude::*;
 
@@ -45,7 +47,7 @@ use super::waiver::{WaiverState, WaiverUse};
 use super::{Decision, Gate, Outcome, Policy};
 use crate::baseline::{Baseline, BaselineStatus};
 use crate::ingest::Format;
-use crate::model::{FindingKind, Scanner, Severity};
+use crate::model::{FindingKind, Scanner, Severity, Text};
 
 /// Everything besides the policy and the findings that a decision may depend on.
 #[derive(Debug, Clone, Copy)]
@@ -200,14 +202,16 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
             *gated.entry(p.severity).or_default() += 1;
         }
     }
+    let mut reasons = Reasons::new();
     let decisions = pre
         .into_iter()
         .zip(&exemptions)
         .enumerate()
         .map(|(i, (p, exempt))| {
             let counts = if exempt.is_some() { &all } else { &gated };
-            let mut d = finish(policy, p, counts);
-            apply_baseline(policy, &mut d, statuses.get(i).copied(), *exempt, ctx.today);
+            let mut d = finish(policy, p, counts, &mut reasons);
+            let status = statuses.get(i).copied();
+            apply_baseline(policy, &mut d, status, *exempt, ctx.today, &mut reasons);
             d
         })
         .collect();
@@ -216,6 +220,25 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
         waivers,
         missing_reports: unmet_requirements(policy, ctx.reports),
         baseline: statuses,
+    }
+}
+
+/// One shared copy of each distinct reason: many findings are decided for the same one (every
+/// finding of a severity by its threshold), and each decision is kept until the end of the run.
+struct Reasons(foldhash::HashSet<Text>);
+
+impl Reasons {
+    fn new() -> Reasons {
+        Reasons(foldhash::HashSet::new())
+    }
+
+    fn share(&mut self, reason: String) -> Text {
+        if let Some(t) = self.0.get(reason.as_str()) {
+            return Text::clone(t);
+        }
+        let t = Text::from(reason);
+        self.0.insert(Text::clone(&t));
+        t
     }
 }
 
@@ -286,6 +309,7 @@ fn apply_baseline(
     status: Option<BaselineStatus>,
     exempt: Option<Exemption>,
     today: Date,
+    reasons: &mut Reasons,
 ) {
     if d.outcome != Outcome::Fail {
         return;
@@ -297,21 +321,21 @@ fn apply_baseline(
             until: Some((until, days)),
         }) => {
             d.outcome = Outcome::Warn;
-            d.reason = format!(
+            d.reason = reasons.share(format!(
                 "{}; not blocking until {until}: in the baseline since {first_seen}, within \
                  sla.{severity} = {days}d",
                 d.reason
-            );
+            ));
         }
         Some(Exemption {
             first_seen,
             until: None,
         }) => {
             d.outcome = Outcome::Warn;
-            d.reason = format!(
+            d.reason = reasons.share(format!(
                 "{}; not blocking: in the baseline since {first_seen} and gate = \"{}\"",
                 d.reason, policy.gate
-            );
+            ));
         }
         None => {
             if let (Some(first_seen), Some(&days)) = (
@@ -320,11 +344,11 @@ fn apply_baseline(
             ) && let Ok(until) = first_seen.checked_add(jiff::Span::new().days(i64::from(days)))
                 && until <= today
             {
-                d.reason = format!(
+                d.reason = reasons.share(format!(
                     "{}; in the baseline since {first_seen}, but its sla.{severity} = {days}d \
                      grace period ended on {until}",
                     d.reason
-                );
+                ));
             }
         }
     }
@@ -586,8 +610,7 @@ fn pre_decide(
     if f.kind == FindingKind::Vulnerability {
         if let Some(status) = f
             .extra
-            .status
-            .as_deref()
+            .status()
             .filter(|s| policy.ignore_statuses.iter().any(|i| i == s))
         {
             trace.say(|| format!("status: {status} is in ignore_statuses"));
@@ -615,7 +638,7 @@ fn pre_decide(
         trace.say(|| {
             format!(
                 "status: {}; fixed version: {}",
-                f.extra.status.as_deref().unwrap_or("none given"),
+                f.extra.status().unwrap_or("none given"),
                 if fixed { "available" } else { "none" }
             )
         });
@@ -655,7 +678,12 @@ fn first_matching_rule(policy: &Policy, subject: &Subject<'_>, trace: &mut Trace
     None
 }
 
-fn finish(policy: &Policy, p: Pre, counts: &BTreeMap<Severity, u64>) -> Decision {
+fn finish(
+    policy: &Policy,
+    p: Pre,
+    counts: &BTreeMap<Severity, u64>,
+    reasons: &mut Reasons,
+) -> Decision {
     let Pre {
         outcome,
         severity,
@@ -668,7 +696,7 @@ fn finish(policy: &Policy, p: Pre, counts: &BTreeMap<Severity, u64>) -> Decision
         return Decision {
             outcome,
             effective_severity: severity,
-            reason,
+            reason: reasons.share(reason),
             rule,
             waiver,
         };
@@ -708,7 +736,7 @@ fn finish(policy: &Policy, p: Pre, counts: &BTreeMap<Severity, u64>) -> Decision
     Decision {
         outcome,
         effective_severity: severity,
-        reason: format!("{reason}{suffix}"),
+        reason: reasons.share(format!("{reason}{suffix}")),
         rule,
         waiver: None,
     }

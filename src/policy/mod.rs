@@ -24,7 +24,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::model::Severity;
+use crate::model::{Severity, Text};
 
 pub use config::{LoadError, LoadOptions, PolicyError, Problem, load_file, resolve};
 pub use evaluate::{EvalContext, Evaluation, ReportSeen, evaluate, explain, unmet_requirements};
@@ -309,8 +309,9 @@ pub struct Decision {
     pub outcome: Outcome,
     /// Severity after policy mapping (`unknown` → configured severity, rule overrides).
     pub effective_severity: Severity,
-    /// Which rule, threshold or waiver decided, in words.
-    pub reason: String,
+    /// Which rule, threshold or waiver decided, in words. Shared: findings decided for the same
+    /// reason hold one copy (issue 7: a decision is kept for every finding until the end).
+    pub reason: Text,
     /// Index into [`Policy::rules`] of the first rule that matched, if any.
     #[serde(skip)]
     pub rule: Option<usize>,

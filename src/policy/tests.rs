@@ -2,6 +2,7 @@
 //! waivers, required reports, thresholds, and the validation errors users see (snapshots).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use jiff::civil::{Date, date};
 
@@ -41,10 +42,10 @@ fn problems(text: &str) -> Vec<String> {
 fn finding(kind: FindingKind, rule_id: &str, severity: Severity) -> Finding {
     Finding {
         fingerprint: Fingerprint::builder("t").field(rule_id).finish(),
-        scanner: Scanner {
+        scanner: Arc::new(Scanner {
             name: "Test".into(),
             version: None,
-        },
+        }),
         kind,
         rule_id: rule_id.into(),
         vuln_ids: VulnId::parse(rule_id).into_iter().collect(),
@@ -56,7 +57,7 @@ fn finding(kind: FindingKind, rule_id: &str, severity: Severity) -> Finding {
         location: Location::default(),
         fix: None,
         references: Default::default(),
-        cwes: vec![],
+        cwes: Box::new([]),
         suppression: None,
         extra: Extra::default(),
         input: "t.json".into(),
@@ -65,7 +66,7 @@ fn finding(kind: FindingKind, rule_id: &str, severity: Severity) -> Finding {
 
 fn vuln(id: &str, severity: Severity, package: &str, fixed: Option<&str>) -> Finding {
     let mut f = finding(FindingKind::Vulnerability, id, severity);
-    f.scanner.name = "Trivy".into();
+    Arc::make_mut(&mut f.scanner).name = "Trivy".into();
     f.location = Location {
         target: Some("alpine:3.19 (alpine 3.19.1)".into()),
         package: Some(Box::new(PackageLocation {
@@ -88,7 +89,7 @@ fn vuln(id: &str, severity: Severity, package: &str, fixed: Option<&str>) -> Fin
 
 fn code(rule: &str, severity: Severity, path: &str) -> Finding {
     let mut f = finding(FindingKind::Code, rule, severity);
-    f.scanner.name = "Semgrep OSS".into();
+    Arc::make_mut(&mut f.scanner).name = "Semgrep OSS".into();
     f.location.file = Some(Box::new(FileLocation {
         path: path.into(),
         region: None,
@@ -103,7 +104,7 @@ fn code(rule: &str, severity: Severity, path: &str) -> Finding {
 
 fn web(plugin: &str, severity: Severity, urls: &[&str]) -> Finding {
     let mut f = finding(FindingKind::Web, plugin, severity);
-    f.scanner.name = "ZAP".into();
+    Arc::make_mut(&mut f.scanner).name = "ZAP".into();
     f.location.web = Some(Box::new(WebLocation {
         site: "https://app.test".into(),
         instances: urls
@@ -283,10 +284,10 @@ fn budgets_count_only_findings_that_reach_the_thresholds() {
         "#,
     );
     let mut suppressed = finding(FindingKind::Code, "S", Severity::Medium);
-    suppressed.suppression = Some(ToolSuppression {
+    suppressed.suppression = Some(Box::new(ToolSuppression {
         kind: "sarif suppression (inSource)".into(),
         justification: None,
-    });
+    }));
     let out = outcomes(
         &p,
         &[
@@ -552,9 +553,9 @@ fn zap_rules_file_problems_carry_the_tsv_position() {
 #[test]
 fn statuses_and_unfixed_vulnerabilities() {
     let mut not_affected = vuln("CVE-2024-1", Severity::Critical, "a", None);
-    not_affected.extra.status = Some("not_affected".into());
+    not_affected.extra.rare_mut().status = Some("not_affected".into());
     let mut wont_fix = vuln("CVE-2024-2", Severity::Critical, "b", None);
-    wont_fix.extra.status = Some("will_not_fix".into());
+    wont_fix.extra.rare_mut().status = Some("will_not_fix".into());
     let unfixed = vuln("CVE-2024-3", Severity::Critical, "c", None);
     let fixed = vuln("CVE-2024-4", Severity::Critical, "d", Some("1.2.3"));
     let all = [not_affected, wont_fix, unfixed, fixed];
@@ -607,10 +608,10 @@ fn statuses_and_unfixed_vulnerabilities() {
 #[test]
 fn tool_suppressions_are_trusted_unless_turned_off() {
     let mut f = finding(FindingKind::Code, "R", Severity::Critical);
-    f.suppression = Some(ToolSuppression {
+    f.suppression = Some(Box::new(ToolSuppression {
         kind: "sarif suppression (inSource, accepted)".into(),
         justification: None,
-    });
+    }));
     let d = one(&Policy::embedded(), &f);
     assert_eq!(d.outcome, Outcome::Suppressed);
     assert!(d.reason.contains("inSource"));
@@ -659,7 +660,7 @@ fn waivers_apply_with_reason_and_narrow_by_package() {
     assert_eq!(eval.decisions[0].outcome, Outcome::Waived);
     assert_eq!(eval.decisions[0].waiver, Some(0));
     assert_eq!(
-        eval.decisions[0].reason,
+        &*eval.decisions[0].reason,
         "waived by waiver #1 (p.toml:2, CVE-2024-4067) until 2025-06-30, owner platform: build \
          tooling only"
     );
@@ -698,10 +699,10 @@ fn waivers_that_match_nothing_are_stale() {
 fn a_waiver_for_a_tool_suppressed_finding_is_not_stale() {
     let p = policy("[[waiver]]\nid = \"R\"\nreason = \"r\"\nexpires = 2025-12-31\n");
     let mut f = finding(FindingKind::Code, "R", Severity::High);
-    f.suppression = Some(ToolSuppression {
+    f.suppression = Some(Box::new(ToolSuppression {
         kind: "zap confidence 0 (false positive)".into(),
         justification: None,
-    });
+    }));
     let eval = run(&p, &[f]);
     assert_eq!(eval.decisions[0].outcome, Outcome::Suppressed);
     assert_eq!(eval.waivers[0].state, WaiverState::Used);
@@ -809,7 +810,7 @@ fn baseline_of(findings: &[Finding], day: Date) -> crate::baseline::Baseline {
             path: f.input.clone(),
             format: format_of(f),
             report: ParsedReport {
-                scanners: vec![f.scanner.clone()],
+                scanners: vec![Scanner::clone(&f.scanner)],
                 findings: vec![Box::new(f.clone())],
                 stats: ReportStats::default(),
             },
@@ -881,7 +882,7 @@ fn gate_new_lets_existing_findings_warn_and_new_ones_fail() {
     let e = run_with(&policy("gate = \"new\""), &[old, new], TODAY, Some(&b), &[]);
     assert_eq!(e.decisions[0].outcome, Outcome::Warn);
     assert_eq!(
-        e.decisions[0].reason,
+        &*e.decisions[0].reason,
         "severity high is at or above fail_on = high; not blocking: in the baseline since \
          2025-05-01 and gate = \"new\""
     );
@@ -915,7 +916,7 @@ fn grace_periods_end_on_first_seen_plus_the_period() {
     let d = on(date(2025, 6, 1));
     assert_eq!((d[0].outcome, d[1].outcome), (Outcome::Warn, Outcome::Fail));
     assert_eq!(
-        d[0].reason,
+        &*d[0].reason,
         "severity high is at or above fail_on = high; not blocking until 2025-06-03: in the \
          baseline since 2025-05-20, within sla.high = 14d"
     );
@@ -974,7 +975,10 @@ fn budgets_count_only_findings_that_can_block() {
     );
     let outcomes: Vec<Outcome> = e.decisions.iter().map(|d| d.outcome).collect();
     assert_eq!(outcomes, [Outcome::Warn, Outcome::Warn, Outcome::Warn]);
-    assert_eq!(e.decisions[2].reason, "1 high finding within max.high = 1");
+    assert_eq!(
+        &*e.decisions[2].reason,
+        "1 high finding within max.high = 1"
+    );
     // Two new highs exceed it; the existing ones still only warn.
     let mut d = c.clone();
     d.fingerprint = Fingerprint::builder("pkg").field("other").finish();
@@ -1000,7 +1004,7 @@ fn a_correlated_group_decides_at_its_highest_severity_and_counts_once() {
         "log4j-core",
         Some("2.15.0"),
     );
-    grype.scanner.name = "Grype".into();
+    Arc::make_mut(&mut grype.scanner).name = "Grype".into();
     grype.input = "grype.sarif".into();
     grype.fingerprint = Fingerprint::builder("code").field("grype").finish();
     let findings = [trivy, grype];
@@ -1016,7 +1020,7 @@ fn a_correlated_group_decides_at_its_highest_severity_and_counts_once() {
             .all(|d| d.effective_severity == Severity::Critical)
     );
     assert_eq!(
-        e.decisions[1].reason,
+        &*e.decisions[1].reason,
         "severity critical (raised from high: the highest severity in its correlation group) \
          is at or above fail_on = critical"
     );
@@ -1030,7 +1034,7 @@ fn a_correlated_group_decides_at_its_highest_severity_and_counts_once() {
     let e = run_with(&p, &findings, TODAY, None, &groups);
     assert!(e.decisions.iter().all(|d| d.outcome == Outcome::Warn));
     assert_eq!(
-        e.decisions[0].reason,
+        &*e.decisions[0].reason,
         "1 critical finding within max.critical = 1"
     );
     let mut both_critical = findings.clone();
@@ -1038,7 +1042,7 @@ fn a_correlated_group_decides_at_its_highest_severity_and_counts_once() {
     let e = run_with(&p, &both_critical, TODAY, None, &[]);
     assert!(e.decisions.iter().all(|d| d.outcome == Outcome::Fail));
     assert_eq!(
-        e.decisions[0].reason,
+        &*e.decisions[0].reason,
         "2 critical findings exceed max.critical = 1"
     );
 }
@@ -1074,7 +1078,7 @@ fn a_finding_correlated_with_a_baseline_finding_is_existing() {
         Some("2.15.0"),
     );
     let mut grype = trivy.clone();
-    grype.scanner.name = "Grype".into();
+    Arc::make_mut(&mut grype.scanner).name = "Grype".into();
     grype.input = "grype.sarif".into();
     grype.fingerprint = Fingerprint::builder("code").field("grype").finish();
     // The baseline was recorded before Grype was added to the pipeline.

@@ -470,7 +470,7 @@ fn finding_section(e: &Evaluated, heading: bool) -> String {
     if f.severity != e.decision.effective_severity {
         severity.push_str(&format!(" (reported {}, mapped by the policy)", f.severity));
     }
-    if let Some(cvss) = &f.extra.cvss {
+    if let Some(cvss) = f.extra.cvss() {
         severity.push_str(&format!(
             "; CVSS {:.1} ({})",
             cvss.score,

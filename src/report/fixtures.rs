@@ -39,7 +39,7 @@ fn base(
             .field(rule_id)
             .field(title)
             .finish(),
-        scanner: scanner.clone(),
+        scanner: Arc::new(scanner.clone()),
         kind,
         rule_id: rule_id.into(),
         vuln_ids: VulnId::parse(rule_id).into_iter().collect(),
@@ -51,7 +51,7 @@ fn base(
         location: Location::default(),
         fix: None,
         references: Default::default(),
-        cwes: vec![],
+        cwes: Box::new([]),
         suppression: None,
         extra: Extra::default(),
         input: input.into(),
@@ -169,14 +169,14 @@ fn sample_inputs() -> Vec<Input> {
         fixed_version: Some("2.15.0".into()),
         solution: None,
     });
-    log4j.cwes = vec![502];
+    log4j.cwes = Box::new([502]);
     log4j.references = vec!["https://nvd.nist.gov/vuln/detail/CVE-2021-44228".into()].into();
-    log4j.extra.status = Some("fixed".into());
-    log4j.extra.cvss = Some(CvssScore {
+    log4j.extra.rare_mut().status = Some("fixed".into());
+    log4j.extra.rare_mut().cvss = Some(Box::new(CvssScore {
         score: 10.0,
         source: "nvd".into(),
         vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H".into()),
-    });
+    }));
     log4j.extra.help_uri = Some("https://avd.aquasec.com/nvd/cve-2021-44228".into());
 
     let mut secret = base(
@@ -257,7 +257,7 @@ fn sample_inputs() -> Vec<Input> {
         "reports/zap.xml",
     );
     csp.confidence = Some(Confidence::High);
-    csp.cwes = vec![693];
+    csp.cwes = Box::new([693]);
     csp.location = Location {
         target: Some("https://staging.shop.example.com".into()),
         web: Some(Box::new(WebLocation {
@@ -290,10 +290,10 @@ fn sample_inputs() -> Vec<Input> {
         "reports/zap.xml",
     );
     comments.confidence = Some(Confidence::FalsePositive);
-    comments.suppression = Some(ToolSuppression {
+    comments.suppression = Some(Box::new(ToolSuppression {
         kind: "zap confidence 0 (false positive)".into(),
         justification: None,
-    });
+    }));
     comments.location = Location {
         target: Some("https://staging.shop.example.com".into()),
         web: Some(Box::new(WebLocation {
@@ -318,7 +318,7 @@ fn sample_inputs() -> Vec<Input> {
         SeveritySource::new("sarif defaultConfiguration.level on rule", "error"),
         "reports/semgrep.sarif",
     );
-    shell.cwes = vec![78];
+    shell.cwes = Box::new([78]);
     shell.location = Location {
         file: Some(Box::new(FileLocation {
             path: "tools/release.py".into(),
@@ -332,10 +332,10 @@ fn sample_inputs() -> Vec<Input> {
         })),
         ..Location::default()
     };
-    shell.suppression = Some(ToolSuppression {
+    shell.suppression = Some(Box::new(ToolSuppression {
         kind: "sarif suppression (inSource, accepted)".into(),
         justification: Some("VERSION comes from our own pyproject.toml".into()),
-    });
+    }));
     shell.extra.help_uri =
         Some("https://semgrep.dev/r/python.lang.security.audit.subprocess-shell-true".into());
 
@@ -348,7 +348,7 @@ fn sample_inputs() -> Vec<Input> {
         SeveritySource::new("sarif security-severity on rule", "6.1"),
         "reports/semgrep.sarif",
     );
-    xss.cwes = vec![79];
+    xss.cwes = Box::new([79]);
     xss.location = Location {
         file: Some(Box::new(FileLocation {
             path: "shop/templates/receipt.html".into(),
@@ -561,10 +561,10 @@ pub fn hostile_verdict() -> Verdict {
         })),
         ..Location::default()
     };
-    web.suppression = Some(ToolSuppression {
+    web.suppression = Some(Box::new(ToolSuppression {
         kind: HOSTILE.into(),
         justification: Some(HOSTILE.into()),
-    });
+    }));
     let inputs = vec![input(
         "reports/evil,name:%0A.sarif",
         Format::Sarif,

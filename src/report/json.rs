@@ -256,7 +256,7 @@ impl<'a> JsonFinding<'a> {
             cwes: &f.cwes,
             outcome: e.decision.outcome,
             reason: &e.decision.reason,
-            suppression: f.suppression.as_ref(),
+            suppression: f.suppression.as_deref(),
             baseline: e.baseline.map(|b| b.as_str()),
             first_seen: e.baseline.and_then(|b| b.first_seen()).map(Shown),
             correlation_id: group.map(|g| g.id.as_str()),
@@ -266,11 +266,11 @@ impl<'a> JsonFinding<'a> {
                 .waiver
                 .and_then(|i| policy.waivers.get(i))
                 .map(JsonWaiver::from),
-            status: f.extra.status.as_deref(),
-            cvss: f.extra.cvss.as_ref(),
+            status: f.extra.status(),
+            cvss: f.extra.cvss(),
             tags: &f.extra.tags,
             tool_fingerprints: &f.extra.tool_fingerprints,
-            tool_baseline_state: f.extra.baseline_state.as_deref(),
+            tool_baseline_state: f.extra.baseline_state(),
             rule_name: f.extra.rule_name.as_deref(),
             help_uri: f.extra.help_uri.as_deref(),
             input: &f.input,

@@ -691,6 +691,7 @@ fn fenced(s: &str, in_table: bool) -> String {
 mod tests {
     use super::*;
     use crate::ingest::{Format, Input, ParsedReport, ReportStats};
+    use crate::model::Scanner;
     use crate::policy::Policy;
     use crate::report::fixtures::{
         baseline_verdict, hostile_verdict, policy_verdict, sample_verdict,
@@ -720,7 +721,7 @@ mod tests {
             path: "reports/bulk.json".into(),
             format: Format::Trivy,
             report: ParsedReport {
-                scanners: vec![sample.findings[0].finding.scanner.clone()],
+                scanners: vec![Scanner::clone(&sample.findings[0].finding.scanner)],
                 findings,
                 stats: ReportStats::default(),
             },

@@ -944,11 +944,11 @@ fn build_result(
         location: &f.location,
         fix: f.fix.as_ref(),
         references: &f.references,
-        suppression: f.suppression.as_ref(),
-        status: f.extra.status.as_deref(),
-        cvss: f.extra.cvss.as_ref(),
+        suppression: f.suppression.as_deref(),
+        status: f.extra.status(),
+        cvss: f.extra.cvss(),
         tool_fingerprints: &f.extra.tool_fingerprints,
-        tool_baseline_state: f.extra.baseline_state.as_deref(),
+        tool_baseline_state: f.extra.baseline_state(),
         rule_name: f.extra.rule_name.as_deref(),
         help_uri: f.extra.help_uri.as_deref(),
         first_seen: e
@@ -1853,6 +1853,7 @@ mod tests {
     use crate::model::{Extra, FileLocation, Finding, Region, Scanner, SeveritySource};
     use crate::policy::{Decision, Policy};
     use crate::report::fixtures::{HOSTILE, baseline_verdict, hostile_verdict, sample_verdict};
+    use std::sync::Arc;
 
     fn rendered_with(verdict: &Verdict, options: &SarifOptions) -> (String, SarifStats) {
         let mut out = Vec::new();
@@ -2229,7 +2230,7 @@ mod tests {
     #[test]
     fn cwe_tags_are_written_as_codeql_does_and_capped_at_twenty() {
         let mut f = finding("Semgrep", None, "r", Severity::High, 1);
-        f.cwes = vec![79, 1333];
+        f.cwes = Box::new([79, 1333]);
         f.extra.tags = (0..30).map(|i| format!("tag{i:02}")).collect();
         let (doc, _, _) = rendered(&verdict_of(vec![f]));
         let rule = &runs(&doc)[0]["tool"]["driver"]["rules"][0];
@@ -2593,10 +2594,10 @@ mod tests {
     #[test]
     fn a_line_hash_from_the_scanner_is_passed_on() {
         let mut f = finding("CodeQL", None, "js/xss", Severity::High, 1);
-        f.extra.tool_fingerprints = vec![
+        f.extra.tool_fingerprints = Box::new([
             "primaryLocationLineHash=abc:1".into(),
             "primaryLocationStartColumnFingerprint=4".into(),
-        ];
+        ]);
         let (doc, _, _) = rendered(&verdict_of(vec![f]));
         let fp = &runs(&doc)[0]["results"][0]["partialFingerprints"];
         assert_eq!(fp[LINE_HASH_KEY], "abc:1");
@@ -2738,10 +2739,10 @@ mod tests {
                 .field(scanner)
                 .field(&n.to_string())
                 .finish(),
-            scanner: Scanner {
+            scanner: Arc::new(Scanner {
                 name: scanner.into(),
                 version: version.map(Into::into),
-            },
+            }),
             kind: FindingKind::Code,
             rule_id: rule.into(),
             vuln_ids: vec![],
@@ -2753,7 +2754,7 @@ mod tests {
             location: Location::default(),
             fix: None,
             references: Default::default(),
-            cwes: vec![],
+            cwes: Box::new([]),
             suppression: None,
             extra: Extra::default(),
             input: "reports/t.json".into(),
@@ -2764,7 +2765,7 @@ mod tests {
         let mut scanners: Vec<Scanner> = Vec::new();
         for f in &findings {
             if !scanners.contains(&f.scanner) {
-                scanners.push(f.scanner.clone());
+                scanners.push(Scanner::clone(&f.scanner));
             }
         }
         let input = Input {
