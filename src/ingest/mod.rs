@@ -86,6 +86,9 @@ pub struct ParseContext {
     pub input: Text,
     /// Gives back input the parser has gone past (a no-op unless the report is mapped).
     pub release: Release,
+    /// Other reports are read at the same time, enough to keep every core busy: a parser
+    /// should not start a thread of its own.
+    pub cores_busy: bool,
 }
 
 /// One parsed report.
@@ -259,6 +262,17 @@ pub fn read_input(
     forced: Option<Format>,
     max_bytes: u64,
 ) -> Result<Input, InputError> {
+    read_report(path, display, forced, max_bytes, false)
+}
+
+/// [`read_input`], told whether other reports are being read at the same time.
+fn read_report(
+    path: &Path,
+    display: Text,
+    forced: Option<Format>,
+    max_bytes: u64,
+    cores_busy: bool,
+) -> Result<Input, InputError> {
     let err = |kind| InputError {
         path: path.to_owned(),
         kind,
@@ -281,8 +295,14 @@ pub fn read_input(
     let source = ReportBytes::load(file, meta.len(), max_bytes)
         .map_err(|e| err(InputErrorKind::Io(e)))?
         .ok_or_else(|| err(InputErrorKind::ReadTooLarge { limit: max_bytes }))?;
-    parse_source(source.bytes(), display, forced, source.release())
-        .map_err(|e| err(InputErrorKind::Parse(e)))
+    parse_source(
+        source.bytes(),
+        display,
+        forced,
+        source.release(),
+        cores_busy,
+    )
+    .map_err(|e| err(InputErrorKind::Parse(e)))
 }
 
 /// Parses an in-memory report (used by tests and fuzzing).
@@ -291,7 +311,7 @@ pub fn parse_bytes(
     display: Text,
     forced: Option<Format>,
 ) -> Result<Input, IngestError> {
-    parse_source(bytes, display, forced, Release::default())
+    parse_source(bytes, display, forced, Release::default(), false)
 }
 
 fn parse_source(
@@ -299,6 +319,7 @@ fn parse_source(
     display: Text,
     forced: Option<Format>,
     release: Release,
+    cores_busy: bool,
 ) -> Result<Input, IngestError> {
     let bytes = strip_bom(bytes)?;
     let format = match forced {
@@ -308,6 +329,7 @@ fn parse_source(
     let ctx = ParseContext {
         input: display.clone(),
         release,
+        cores_busy,
     };
     let report = (format.parser())(bytes, &ctx)?;
     Ok(Input {
@@ -344,9 +366,10 @@ fn strip_bom(bytes: &[u8]) -> Result<&[u8], IngestError> {
 /// Parses every file in parallel. Returns inputs in the order given, and every error (not
 /// just the first), so one run tells the user about all broken inputs.
 pub fn read_all(files: &[ReportFile], max_bytes: u64) -> (Vec<Input>, Vec<InputError>) {
+    let cores_busy = files.len() >= rayon::current_num_threads();
     let results: Vec<Result<Input, InputError>> = files
         .par_iter()
-        .map(|f| read_input(&f.path, f.display.clone(), f.format, max_bytes))
+        .map(|f| read_report(&f.path, f.display.clone(), f.format, max_bytes, cores_busy))
         .collect();
     let mut inputs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();

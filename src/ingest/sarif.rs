@@ -117,7 +117,10 @@ const MAX_NOTE_EXAMPLES: usize = 3;
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
     // One thread when the user asked for one (`RAYON_NUM_THREADS=1`): the second thread is
     // scangate's parallelism too, and a limit on it must hold.
-    let pipeline = bytes.len() >= PIPELINE_MIN_BYTES && rayon::current_num_threads() > 1;
+    // Nor when other reports are being read on the other cores: a thread more per report only
+    // makes the reports' threads contend.
+    let pipeline =
+        bytes.len() >= PIPELINE_MIN_BYTES && rayon::current_num_threads() > 1 && !ctx.cores_busy;
     parse_with(bytes, ctx, pipeline)
 }
 
@@ -2569,6 +2572,7 @@ mod tests {
         ParseContext {
             input: Text::from(name),
             release: Default::default(),
+            cores_busy: false,
         }
     }
 

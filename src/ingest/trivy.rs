@@ -2154,6 +2154,7 @@ mod tests {
             &ParseContext {
                 input: Text::from(name),
                 release: Default::default(),
+                cores_busy: false,
             },
         )
     }

@@ -1687,6 +1687,7 @@ mod tests {
         ParseContext {
             input: Arc::from("report.xml"),
             release: Default::default(),
+            cores_busy: false,
         }
     }
 
