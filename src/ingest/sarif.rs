@@ -22,8 +22,10 @@
 //! result into a finding as soon as it is read, with its run's context at hand. For a log of
 //! 4 MB or more, pass 2 runs on two threads: one deserialises the results (borrowing from the
 //! input) and hands them over in bounded batches, in document order, while the calling thread
-//! converts them, so the findings are exactly those one thread would make. Peak memory is the
-//! input plus the findings plus a few MB of batches.
+//! converts them, so the findings are exactly those one thread would make (not when other
+//! reports are read at the same time: the cores are busy already). A mapped log is handed back
+//! between the passes and behind pass 2 ([`super::Release`]), so peak memory is about the
+//! larger of the log and its findings, plus a few MB of batches.
 //!
 //! # Decisions (documented choices)
 //! - Version: only `2.1.0` is read; others are [`IngestError::UnsupportedVersion`]. A log

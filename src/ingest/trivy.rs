@@ -45,9 +45,9 @@
 //! `pkg/types/misconfiguration.go`, `pkg/k8s/report/report.go`
 //! (<https://github.com/aquasecurity/trivy>).
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
