@@ -412,10 +412,7 @@ impl LStr<'_> {
     }
     /// Where the value sits in the input, when it was borrowed from it (not unescaped).
     fn position(&self) -> Option<*const u8> {
-        match &self.0 {
-            Some(Cow::Borrowed(s)) => Some(s.as_ptr()),
-            _ => None,
-        }
+        super::source::position(self.0.as_ref())
     }
 }
 

@@ -11,6 +11,7 @@
 //! kills the process with SIGBUS (as for any tool that maps files); the README says so.
 //! Small reports, and anything that is not a plain file of known size, are read into memory.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
@@ -100,6 +101,15 @@ impl Mapping {
                     .unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start)
             };
         }
+    }
+}
+
+/// Where a string value sits in the input, when it was borrowed from it (an unescaped copy
+/// sits elsewhere): the position parsers hand to [`Release::consumed`].
+pub fn position(value: Option<&Cow<'_, str>>) -> Option<*const u8> {
+    match value {
+        Some(Cow::Borrowed(s)) => Some(s.as_ptr()),
+        _ => None,
     }
 }
 

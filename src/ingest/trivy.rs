@@ -1789,10 +1789,7 @@ impl<'a> LStr<'a> {
 
     /// Where the value sits in the input, when it was borrowed from it (not unescaped).
     fn position(&self) -> Option<*const u8> {
-        match &self.0 {
-            Some(Cow::Borrowed(s)) => Some(s.as_ptr()),
-            _ => None,
-        }
+        super::source::position(self.0.as_ref())
     }
 
     fn owned(&self) -> Option<String> {
