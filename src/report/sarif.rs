@@ -45,7 +45,13 @@
 //!   resource, URLs (first 5) and scangate's outcome and reason. Control and bidi characters are
 //!   shown as `\u{..}` escapes, and `[`/`]` are backslash-escaped (with the backslashes before
 //!   them) so scanner text cannot form a SARIF embedded link (§3.11.6). The raw title and every
-//!   other field of the finding are kept in `properties.scangate`, with the JSON report's names.
+//!   other field of the finding are kept in `properties.scangate`, with the JSON report's names;
+//!   the description, fix and references are written once on the rule (its full description
+//!   and `properties.scangate`, from its first finding) and only by results whose own differ
+//!   (a fix or references the rule has and the result lacks are written as `null` / `[]`), so a
+//!   rule's help text is not repeated in each of its results.
+//! - **Layout**: indented down to the results; each result (and each run's `tool`) is one
+//!   line, which keeps large logs a fraction of their fully indented size.
 //! - **Locations**: always one `physicalLocation` with a relative URI and `uriBaseId`
 //!   `%SRCROOT%`, percent-encoded outside `A-Za-z0-9-._~/!$&'()*+,;=@`. In order:
 //!   1. a file location: its path, `./` and `..` resolved; an absolute path inside the base
@@ -98,10 +104,11 @@ use sha2::{Digest, Sha256};
 
 use crate::baseline::BaselineStatus;
 use crate::model::{
-    Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, ToolSuppression,
-    VulnId,
+    Confidence, CvssScore, Finding, FindingKind, Fingerprint, Fix, Location, Severity,
+    ToolSuppression, VulnId,
 };
 use crate::policy::Outcome;
+use crate::report::json::LinesFormatter;
 use crate::text::truncate;
 use crate::verdict::{Evaluated, Verdict};
 
@@ -189,7 +196,7 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<SarifSt
     render_with(verdict, &SarifOptions::default(), out)
 }
 
-/// Writes the merged SARIF log (pretty-printed, newline-terminated).
+/// Writes the merged SARIF log (indented down to the results, newline-terminated).
 pub fn render_with(
     verdict: &Verdict,
     options: &SarifOptions,
@@ -604,16 +611,12 @@ impl Serialize for ResultsSer<'_> {
         for &(i, index) in &self.members {
             let e = &findings[i];
             let place = place(e, runs.base);
-            let first_description = findings[self.rule_first[index]]
-                .finding
-                .description
-                .as_deref();
             let result = build_result(
                 e,
                 index,
                 &place,
                 runs.hashes[i].as_deref(),
-                first_description,
+                &findings[self.rule_first[index]].finding,
                 runs.verdict.group_of(e).map(|g| g.id.as_str()),
             )
             .map_err(S::Error::custom)?;
@@ -749,6 +752,12 @@ struct RuleProps<'a> {
     kinds: Vec<FindingKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_name: Option<&'a str>,
+    /// The first finding's fix and references, given once here: results whose own are the
+    /// same leave them out (a rule's help text is otherwise repeated in every result).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a Fix>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    references: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     more_tags: Vec<String>,
 }
@@ -775,6 +784,8 @@ fn build_rule(
     let props = RuleProps {
         kinds: rule.kinds.iter().copied().collect(),
         rule_name: f.extra.rule_name.as_deref(),
+        fix: f.fix.as_ref(),
+        references: &f.references,
         more_tags,
     };
     let mut bag = scangate_bag(&props, Some(tags))?;
@@ -886,10 +897,14 @@ struct ResultProps<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<Confidence>,
     location: &'a Location,
+    /// The fix, when it differs from the rule's (`properties.scangate.fix` of the rule): null
+    /// when the result has none but the rule has one; absent when they are the same.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fix: Option<&'a Fix>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    references: &'a [String],
+    fix: Option<Option<&'a Fix>>,
+    /// The references, when they differ from the rule's (`[]` when the result has none);
+    /// absent when they are the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    references: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<&'a ToolSuppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -918,7 +933,7 @@ fn build_result(
     rule_index: usize,
     place: &Placed,
     line_hash: Option<&str>,
-    rule_description: Option<&str>,
+    rule_first: &Finding,
     correlation_id: Option<&str>,
 ) -> std::io::Result<s::Result> {
     let f = &e.finding;
@@ -927,7 +942,7 @@ fn build_result(
     let description = f
         .description
         .as_deref()
-        .filter(|desc| Some(*desc) != rule_description);
+        .filter(|desc| Some(*desc) != rule_first.description.as_deref());
     let props = ResultProps {
         fingerprint: f.fingerprint,
         kind: f.kind,
@@ -942,8 +957,8 @@ fn build_result(
         cwes: &f.cwes,
         confidence: f.confidence,
         location: &f.location,
-        fix: f.fix.as_ref(),
-        references: &f.references,
+        fix: (f.fix != rule_first.fix).then_some(f.fix.as_ref()),
+        references: (f.references != rule_first.references).then_some(&f.references[..]),
         suppression: f.suppression.as_deref(),
         status: f.extra.status(),
         cvss: f.extra.cvss(),
@@ -958,8 +973,14 @@ fn build_result(
         correlation_id,
         input: &f.input,
     };
+    // A property bag's tags are a set (the OASIS schema's `uniqueItems`); scanners such as
+    // CodeQL already tag the CWEs they list.
     let mut tags: Vec<String> = f.cwes.iter().map(|c| cwe_tag(*c)).collect();
-    tags.extend(f.extra.tags.iter().cloned());
+    for t in f.extra.tags.iter() {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
     let mut bag = scangate_bag(&props, (!tags.is_empty()).then_some(tags))?;
     bag.additional_properties.insert(
         "security-severity".to_owned(),
@@ -1493,17 +1514,32 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
-/// Pretty JSON, newline-terminated, with C1/DEL control and bidi characters written as `\uXXXX`
+/// JSON, newline-terminated, indented down to the results (each result, rule set and property
+/// bag below that is one line), with C1/DEL control and bidi characters written as `\uXXXX`
 /// escapes (serde_json escapes only C0): the same JSON value, but nothing in the raw file can
 /// reorder or hide what a reader of it sees.
 fn write_json<T: Serialize, W: ?Sized + Write>(value: &T, out: &mut W) -> std::io::Result<()> {
-    let mut ser =
-        serde_json::Serializer::with_formatter(&mut *out, SafeFormatter(Default::default()));
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut *out,
+        SafeFormatter(LinesFormatter::new(PRETTY_DEPTH)),
+    );
     value.serialize(&mut ser).map_err(std::io::Error::from)?;
     out.write_all(b"\n")
 }
 
-struct SafeFormatter(serde_json::ser::PrettyFormatter<'static>);
+/// Log, `runs`, run, `results`: the levels that are indented.
+const PRETTY_DEPTH: usize = 4;
+
+struct SafeFormatter(LinesFormatter);
+
+/// Whether `fragment` may hold a character [`SafeFormatter`] escapes: DEL, or the lead byte of
+/// a C1 control (U+0080–U+009F), U+061C or a bidi control in U+200E–U+2069. Most text has
+/// none, and a byte scan is far cheaper than decoding every character.
+fn may_need_escape(fragment: &str) -> bool {
+    fragment
+        .bytes()
+        .any(|b| matches!(b, 0x7F | 0xC2 | 0xD8 | 0xE2))
+}
 
 impl serde_json::ser::Formatter for SafeFormatter {
     fn write_string_fragment<W: ?Sized + Write>(
@@ -1511,6 +1547,9 @@ impl serde_json::ser::Formatter for SafeFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        if !may_need_escape(fragment) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if c.is_control() || is_bidi_control(c) {
@@ -2251,6 +2290,80 @@ mod tests {
         assert_eq!(tags.len() + more.len(), 4 + 30);
         let result = &runs(&doc)[0]["results"][0];
         assert_eq!(result["properties"]["tags"][0], "external/cwe/cwe-079");
+    }
+
+    #[test]
+    fn result_tags_are_a_set_when_the_scanner_already_tagged_its_cwes() {
+        // CodeQL tags the CWEs it lists; the OASIS schema wants a property bag's tags unique.
+        let mut f = finding("CodeQL", None, "js/xss", Severity::High, 1);
+        f.cwes = Box::new([79, 116]);
+        f.extra.tags = ["security", "external/cwe/cwe-079", "external/cwe/cwe-116"]
+            .map(String::from)
+            .into();
+        let (doc, _, _) = rendered(&verdict_of(vec![f]));
+        assert_valid(&doc);
+        let tags = runs(&doc)[0]["results"][0]["properties"]["tags"]
+            .as_array()
+            .expect("tags");
+        assert_eq!(
+            tags,
+            &["external/cwe/cwe-079", "external/cwe/cwe-116", "security"]
+        );
+    }
+
+    #[test]
+    fn a_fix_shared_with_the_rule_is_written_once_on_the_rule() {
+        let help = Fix {
+            fixed_version: None,
+            solution: Some("Escape the output. ".repeat(50).into()),
+        };
+        let references: Arc<[String]> = vec!["https://example.test/rule".to_owned()].into();
+        let mut first = finding("Semgrep", None, "r", Severity::High, 1);
+        first.fix = Some(help.clone());
+        first.references = references.clone();
+        let mut same = finding("Semgrep", None, "r", Severity::Medium, 2);
+        same.fix = Some(help.clone());
+        same.references = references.clone();
+        let mut own = finding("Semgrep", None, "r", Severity::Low, 3);
+        own.fix = Some(Fix {
+            fixed_version: Some("1.2.3".to_owned()),
+            solution: None,
+        });
+        let (doc, _, _) = rendered(&verdict_of(vec![first, same, own]));
+        let run = &runs(&doc)[0];
+        let rule = &run["tool"]["driver"]["rules"][0]["properties"]["scangate"];
+        assert_eq!(rule["fix"]["solution"], help.solution.as_deref().unwrap());
+        assert_eq!(rule["references"][0], "https://example.test/rule");
+        let props = |n: usize| &run["results"][n]["properties"]["scangate"];
+        assert_eq!(run["results"].as_array().map(Vec::len), Some(3));
+        for n in 0..2 {
+            assert!(props(n).get("fix").is_none(), "result {n}: {}", props(n));
+            assert!(props(n).get("references").is_none(), "result {n}");
+        }
+        // Nothing is lost: a result whose fix differs keeps its own, and one without the
+        // rule's references says so rather than inheriting them.
+        assert_eq!(props(2)["fix"]["fixed_version"], "1.2.3");
+        assert_eq!(props(2)["references"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn the_escape_prefilter_sees_every_character_that_is_escaped() {
+        // Every character the SARIF writer escapes beyond serde_json's C0 must start with a
+        // byte the fast scan looks for, or it would be written raw.
+        for c in (0x80..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .chain(['\u{7f}'])
+        {
+            if c.is_control() || is_bidi_control(c) {
+                let mut buf = [0u8; 4];
+                assert!(
+                    may_need_escape(c.encode_utf8(&mut buf)),
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+        assert!(!may_need_escape("plain text, ünïcödé and 日本語"));
     }
 
     // --- fingerprints and suppressions ---------------------------------------------------
