@@ -108,10 +108,8 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
         max_rows: args.max_rows,
         markdown_max_bytes: args.markdown_max_bytes,
     };
-    for output in &outputs {
-        for warning in write_output(output, &verdict, &options)? {
-            eprintln!("warning: {}", for_terminal(&warning, 2000));
-        }
+    for warning in write_outputs(&outputs, &verdict, &options)? {
+        eprintln!("warning: {}", for_terminal(&warning, 2000));
     }
     let shown = github_actions_defaults(&args, &outputs, &verdict, &options)?;
     if !args.explain.is_empty() {
@@ -460,6 +458,44 @@ fn plan_outputs(
         planned.insert(0, (OutputFormat::Table, target));
     }
     Ok(planned)
+}
+
+/// Writes every output; returns the renderers' warnings, in the order the outputs were given.
+/// Each output is a full pass over the findings, so the files are rendered in parallel (a
+/// large JSON and SARIF pair takes as long as the slower of the two, not the sum); the console
+/// ones are written in order on this thread. The first error, in output order, is returned.
+fn write_outputs(
+    outputs: &[(OutputFormat, Target<'_>)],
+    verdict: &Verdict,
+    options: &RenderOptions,
+) -> anyhow::Result<Vec<String>> {
+    use rayon::prelude::*;
+    let is_file = |(_, target): &(OutputFormat, Target<'_>)| matches!(target, Target::File(_));
+    let (files, console) = rayon::join(
+        || {
+            outputs
+                .par_iter()
+                .enumerate()
+                .filter(|(_, o)| is_file(o))
+                .map(|(i, o)| (i, write_output(o, verdict, options)))
+                .collect::<Vec<_>>()
+        },
+        || {
+            outputs
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| !is_file(o))
+                .map(|(i, o)| (i, write_output(o, verdict, options)))
+                .collect::<Vec<_>>()
+        },
+    );
+    let mut written: Vec<_> = files.into_iter().chain(console).collect();
+    written.sort_by_key(|(i, _)| *i);
+    let mut warnings = Vec::new();
+    for (_, result) in written {
+        warnings.extend(result?);
+    }
+    Ok(warnings)
 }
 
 /// Writes one output; returns the renderer's warnings for the caller to print.

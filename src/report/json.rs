@@ -156,12 +156,28 @@ struct JsonSummary<'a> {
 
 struct Findings<'a>(&'a Verdict);
 
+/// Findings rendered at a time: enough to keep both cores busy, few enough that the window
+/// (~2.5 KB a finding) stays a few MB.
+const RENDER_WINDOW: usize = 2048;
+
 impl Serialize for Findings<'_> {
+    /// Each window of findings is rendered in parallel, each finding to its own compact JSON
+    /// text (the bytes the serializer would write for it: below the indented levels the layout
+    /// is compact), then written in order. Rendering is most of the report's cost.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use rayon::prelude::*;
+        use serde::ser::Error;
         let v = self.0;
         let mut seq = s.serialize_seq(Some(v.findings.len()))?;
-        for e in &v.findings {
-            seq.serialize_element(&JsonFinding::new(e, v))?;
+        for window in v.findings.chunks(RENDER_WINDOW) {
+            let rendered = window
+                .par_iter()
+                .map(|e| serde_json::value::to_raw_value(&JsonFinding::new(e, v)))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(S::Error::custom)?;
+            for finding in &rendered {
+                seq.serialize_element(finding)?;
+            }
         }
         seq.end()
     }
