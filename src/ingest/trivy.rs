@@ -942,38 +942,48 @@ fn region(start: Option<u64>, end: Option<u64>) -> Option<Region> {
 
 /// Whether `list` gives `shared` under [`strings`] (trimmed, blanks and repeats dropped).
 fn same_strings(shared: &[String], list: &LStrs<'_>) -> bool {
-    let mut kept = list
-        .0
+    if list.0.len() > 64 {
+        return kept_strings(list).eq(shared.iter().map(String::as_str));
+    }
+    // A short list is walked against `shared` (distinct strings, in first-seen order): each
+    // string is either the next one expected or a repeat of one already matched. Most lists
+    // are the advisory's list again, so this is one comparison per string.
+    let mut matched = 0;
+    for s in &list.0 {
+        let s = s.trim();
+        if s.is_empty() {
+            continue;
+        }
+        if shared.get(matched).is_some_and(|want| want == s) {
+            matched += 1;
+        } else if !shared[..matched].iter().any(|seen| seen == s) {
+            return false;
+        }
+    }
+    matched == shared.len()
+}
+
+/// The list's strings, trimmed, without blanks and repeats (first one kept). Linear: a list of
+/// 10^5 references in a hostile report must not take quadratic time.
+fn kept_strings<'a>(list: &'a LStrs<'_>) -> impl Iterator<Item = &'a str> {
+    let mut seen: HashSet<&str> = HashSet::default();
+    list.0
         .iter()
         .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .enumerate()
-        .filter(|(i, s)| !list.0[..*i].iter().any(|p| p.trim() == *s));
-    shared
-        .iter()
-        .all(|want| kept.next().is_some_and(|(_, got)| got == want))
-        && kept.next().is_none()
+        .filter(move |s| !s.is_empty() && seen.insert(*s))
 }
 
 fn strings(list: &LStrs<'_>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(list.0.len());
-    for s in &list.0 {
-        let s = s.trim();
-        if !s.is_empty() && !out.iter().any(|x| x == s) {
-            out.push(s.to_owned());
-        }
-    }
-    out
+    kept_strings(list).map(str::to_owned).collect()
 }
 
 fn cwes(list: &LStrs<'_>) -> Vec<u32> {
-    let mut out = Vec::new();
-    for c in list.0.iter().filter_map(|s| parse_cwe(s)) {
-        if !out.contains(&c) {
-            out.push(c);
-        }
-    }
-    out
+    let mut seen: HashSet<u32> = HashSet::default();
+    list.0
+        .iter()
+        .filter_map(|s| parse_cwe(s))
+        .filter(|c| seen.insert(*c))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2387,7 +2397,11 @@ mod tests {
                 {"VulnerabilityID": "CVE-2024-1", "PkgName": "c", "Severity": "HIGH",
                  "References": ["https://x/1", "https://x/3"]},
                 {"VulnerabilityID": "CVE-2024-1", "PkgName": "d", "Severity": "HIGH",
-                 "References": ["https://x/1"]}]}]}"#;
+                 "References": ["https://x/1"]},
+                {"VulnerabilityID": "CVE-2024-1", "PkgName": "e", "Severity": "HIGH",
+                 "References": ["https://x/1", "", "https://x/1", "https://x/3 "]},
+                {"VulnerabilityID": "CVE-2024-1", "PkgName": "f", "Severity": "HIGH",
+                 "References": ["https://x/3", "https://x/1"]}]}]}"#;
         let r = parse_named(report, "x").expect("parses");
         let refs: Vec<&Arc<[String]>> = r.findings.iter().map(|f| &f.references).collect();
         assert_eq!(**refs[0], ["https://x/1", "https://x/2"]);
@@ -2396,6 +2410,38 @@ mod tests {
         // Another list under the same id is its own, never the first one's.
         assert_eq!(**refs[2], ["https://x/1", "https://x/3"]);
         assert_eq!(**refs[3], ["https://x/1"]);
+        // Repeats and blanks around the same list still share it; another order does not.
+        assert_eq!(**refs[4], ["https://x/1", "https://x/3"]);
+        assert_eq!(**refs[5], ["https://x/3", "https://x/1"]);
+    }
+
+    #[test]
+    fn long_reference_and_cwe_lists_are_deduplicated_in_linear_time() {
+        // 10^5 distinct references, each listed twice: pairwise comparison would be 2 * 10^10
+        // string comparisons (a hostile report must not stall the gate).
+        const N: usize = 100_000;
+        let refs: Vec<String> = (0..2 * N)
+            .map(|i| format!("\"https://x/{}\"", i % N))
+            .collect();
+        let cwes: Vec<String> = (0..2 * N)
+            .map(|i| format!("\"CWE-{}\"", i % N + 1))
+            .collect();
+        let report = format!(
+            r#"{{"SchemaVersion": 2, "ArtifactName": "a", "Results": [{{"Target": "t",
+               "Vulnerabilities": [
+                 {{"VulnerabilityID": "CVE-2024-1", "PkgName": "a", "Severity": "HIGH",
+                   "References": [{refs}], "CweIDs": [{cwes}]}},
+                 {{"VulnerabilityID": "CVE-2024-1", "PkgName": "b", "Severity": "HIGH",
+                   "References": [{refs}]}}]}}]}}"#,
+            refs = refs.join(","),
+            cwes = cwes.join(",")
+        );
+        let r = parse_named(report.as_bytes(), "x").expect("parses");
+        let a = &r.findings[0];
+        assert_eq!(a.references.len(), N);
+        assert_eq!(a.references[N - 1], format!("https://x/{}", N - 1));
+        assert_eq!(a.cwes.len(), N);
+        assert!(Arc::ptr_eq(&a.references, &r.findings[1].references));
     }
 
     #[test]
