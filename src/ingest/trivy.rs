@@ -51,6 +51,7 @@ use std::cell::OnceCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::mpsc;
 
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{
@@ -143,6 +144,51 @@ fn read_with<'de>(
         ctx.release.restart();
     }
     let mut b = Builder::new(ctx, eager);
+    if ctx.cores_busy {
+        return read_doc(bytes, b);
+    }
+    // Vulnerabilities (nearly all of a large report) are converted on a second thread while
+    // the next batch is read: deserialising and converting take about as long as each other.
+    std::thread::scope(|scope| {
+        let (to, batches) = mpsc::sync_channel::<Vec<Vulnerability<'de>>>(2);
+        let (done, from) = mpsc::sync_channel::<Converted<'de>>(2);
+        let template = b.template.clone();
+        let converter = std::thread::Builder::new()
+            .name("trivy-convert".into())
+            .spawn_scoped(scope, move || {
+                for batch in batches {
+                    let pending = batch.iter().map(|v| template.vulnerability(v)).collect();
+                    if done.send((batch, pending)).is_err() {
+                        break;
+                    }
+                }
+            });
+        let Ok(converter) = converter else {
+            return read_doc(bytes, b);
+        };
+        b.pipe = Some(Pipe {
+            to,
+            from,
+            in_flight: 0,
+        });
+        let read = read_doc(bytes, b);
+        // Dropping the builder (on error) or its pipe closes the channels; the thread ends.
+        let read = read.map(|(mut b, doc)| {
+            b.pipe = None;
+            (b, doc)
+        });
+        if let Err(panic) = converter.join() {
+            std::panic::resume_unwind(panic);
+        }
+        read
+    })
+}
+
+#[allow(clippy::type_complexity)]
+fn read_doc<'de>(
+    bytes: &'de [u8],
+    mut b: Builder<'de>,
+) -> Result<(Builder<'de>, Doc<'de>), (serde_json::Error, bool)> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let doc = DocSeed(&mut b)
         .deserialize(&mut de)
@@ -151,6 +197,21 @@ fn read_with<'de>(
         Ok(doc) => Ok((b, doc)),
         Err(e) => Err((e, b.restart)),
     }
+}
+
+/// Vulnerabilities handed to the converting thread at a time.
+const VULNERABILITY_BATCH: usize = 512;
+
+/// A batch back from the converting thread: the entries (their advisory text is still to be
+/// shared, see [`Builder::advisory`]) and their findings.
+type Converted<'de> = (Vec<Vulnerability<'de>>, Vec<Pending<'de>>);
+
+/// The reader's end of the converting thread (see [`read_with`]).
+struct Pipe<'de> {
+    to: mpsc::SyncSender<Vec<Vulnerability<'de>>>,
+    from: mpsc::Receiver<Converted<'de>>,
+    /// Batches sent and not yet back.
+    in_flight: usize,
 }
 
 fn wrong_format(reason: String) -> IngestError {
@@ -294,14 +355,13 @@ const LISTS: usize = 5;
 /// - `ArtifactName` (the location of results without a `Target`) and `Trivy.Version` (the
 ///   scanner) may come anywhere in the top-level object: they are patched in at the end.
 struct Builder<'de> {
-    /// Every finding's fingerprint until [`InResult::finish`] computes it.
-    placeholder: Fingerprint,
+    template: Template,
     eager: bool,
     /// The eager pass met an order it cannot stream.
     restart: bool,
-    /// Version-less until the end, see [`Builder::finish`].
-    scanner: Arc<Scanner>,
-    input: Text,
+    /// Vulnerabilities are converted on a thread of their own while the next ones are read
+    /// (see [`read_with`]); `None` converts them in line.
+    pipe: Option<Pipe<'de>>,
     /// One shared copy per distinct text (descriptions, resolutions): the same CVE repeats
     /// across packages and targets, the same check across resources.
     texts: HashSet<Text>,
@@ -331,14 +391,17 @@ struct Builder<'de> {
 impl<'de> Builder<'de> {
     fn new(ctx: &ParseContext, eager: bool) -> Builder<'de> {
         Builder {
-            placeholder: Fingerprint::builder("").finish(),
+            template: Template {
+                placeholder: Fingerprint::builder("").finish(),
+                scanner: Arc::new(Scanner {
+                    name: Text::from("Trivy"),
+                    version: None,
+                }),
+                input: ctx.input.clone(),
+            },
             eager,
             restart: false,
-            scanner: Arc::new(Scanner {
-                name: Text::from("Trivy"),
-                version: None,
-            }),
-            input: ctx.input.clone(),
+            pipe: None,
             texts: HashSet::new(),
             by_id: HashMap::new(),
             refs_by_id: HashMap::new(),
@@ -404,7 +467,7 @@ impl<'de> Builder<'de> {
             }
         }
         let scanner = Arc::new(Scanner {
-            name: self.scanner.name.clone(),
+            name: self.template.scanner.name.clone(),
             version,
         });
         let [mut findings, rest @ ..] = self.lists;
@@ -470,139 +533,28 @@ impl<'de> Builder<'de> {
         kind: FindingKind,
         rule_id: String,
         title: String,
-        (severity, severity_source): (Severity, SeveritySource),
+        severity: (Severity, SeveritySource),
     ) -> Finding {
-        Finding {
-            // Set when the finding's result (and resource) is known, see `InResult::finish`.
-            fingerprint: self.placeholder,
-            scanner: self.scanner.clone(),
-            kind,
-            rule_id,
-            vuln_ids: Vec::new(),
-            title,
-            description: None,
-            severity,
-            severity_source,
-            confidence: None,
-            location: Location::default(),
-            fix: None,
-            references: Default::default(),
-            cwes: Box::default(),
-            suppression: None,
-            extra: Extra::default(),
-            input: self.input.clone(),
-        }
+        self.template.finding(kind, rule_id, title, severity)
     }
 
+    /// Converts a vulnerability in line, or hands a batch of them to the converting thread.
     fn vulnerability(&mut self, v: Vulnerability<'de>) -> Pending<'de> {
         if let Some(at) = v.vulnerability_id.position() {
             self.release.consumed(at);
         }
-        let id = v.vulnerability_id.get().unwrap_or("");
-        let pkg_name = v.pkg_name.get().unwrap_or("");
-        let installed = v.installed_version.get();
-        let pkg_path = v.pkg_path.get();
+        let mut pending = self.template.vulnerability(&v);
+        self.advisory(&mut pending.finding, &v);
+        pending
+    }
 
-        // The rest (target, resource, `PkgPath`) in `Pending::finish`.
-        let fp = Fingerprint::builder("pkg")
-            .field(id)
-            .field(pkg_name)
-            .opt(installed);
-
-        let cvss = pick_cvss(&v.cvss.0, v.severity_source.get());
-        let severity = match trivy_severity(v.severity.get()) {
-            Some(s) => (
-                s,
-                SeveritySource::new(FIELD_SEVERITY, v.severity.get().unwrap_or("")),
-            ),
-            None => match &cvss {
-                Some(c) => match Severity::from_score(c.score) {
-                    Some(s) => (
-                        s,
-                        SeveritySource::new(c.field, format!("{} ({})", c.score, c.source)),
-                    ),
-                    None => unknown(&v.severity),
-                },
-                None => unknown(&v.severity),
-            },
-        };
-
-        let title = match (v.title.get(), id) {
-            (Some(t), _) => t.to_owned(),
-            (None, id) if !id.is_empty() => id.to_owned(),
-            _ if !pkg_name.is_empty() => {
-                format!("Vulnerability without VulnerabilityID in {pkg_name}")
-            }
-            _ => "Vulnerability without VulnerabilityID".to_owned(),
-        };
-        let mut f = self.base(FindingKind::Vulnerability, id.to_owned(), title, severity);
-
-        let mut ids: Vec<VulnId> = Vec::with_capacity(1 + v.vendor_ids.0.len());
-        for raw in std::iter::once(id).chain(v.vendor_ids.0.iter().map(|s| s.as_ref())) {
-            if let Some(vid) = VulnId::parse_or_other(raw)
-                && !ids.contains(&vid)
-            {
-                ids.push(vid);
-            }
-        }
-        f.vuln_ids = ids;
+    /// The advisory's text, shared with earlier findings of the same advisory id.
+    fn advisory(&mut self, f: &mut Finding, v: &Vulnerability<'de>) {
         if let Some(d) = v.description.get() {
             f.description = Some(self.intern_advisory(v.vulnerability_id.borrowed(), d));
         }
-
-        let layer = v
-            .layer
-            .0
-            .as_ref()
-            .and_then(|l| l.diff_id.get().or(l.digest.get()));
-        let purl = v
-            .pkg_identifier
-            .0
-            .as_ref()
-            .and_then(|p| p.purl.get())
-            .or_else(|| {
-                [v.pkg_ref.get(), v.r#ref.get()]
-                    .into_iter()
-                    .flatten()
-                    .find(|r| r.starts_with("pkg:"))
-            });
-        if !pkg_name.is_empty() || installed.is_some() || pkg_path.is_some() || purl.is_some() {
-            f.location.package = Some(Box::new(PackageLocation {
-                name: pkg_name.to_owned(),
-                version: installed.map(str::to_owned),
-                path: pkg_path.map(str::to_owned),
-                purl: purl.map(str::to_owned),
-                layer: layer.map(str::to_owned),
-            }));
-        }
-        if let Some(fixed) = v.fixed_version.get() {
-            f.fix = Some(Fix {
-                fixed_version: Some(fixed.to_owned()),
-                solution: None,
-            });
-        }
         f.references = self.advisory_references(v.vulnerability_id.borrowed(), &v.references);
-        f.cwes = cwes(&v.cwe_ids).into();
-        f.extra.rare = RareExtra {
-            status: v.status.get().map(str::to_ascii_lowercase),
-            cvss: cvss.map(|c| {
-                Box::new(CvssScore {
-                    score: c.score,
-                    source: c.source,
-                    vector: c.vector,
-                })
-            }),
-            baseline_state: None,
-        }
-        .boxed();
         f.extra.help_uri = v.primary_url.get().map(|u| self.intern(u));
-        Pending {
-            finding: f,
-            fp,
-            mid: None,
-            category: None,
-            file_at_target: false,
-        }
     }
 
     /// `None` for a check that did not fail (counted instead).
@@ -719,6 +671,152 @@ impl<'de> Builder<'de> {
             fp,
             mid: Some(l.file_path.take().unwrap_or_default()),
             category: l.category.take(),
+            file_at_target: false,
+        }
+    }
+}
+
+/// What every finding of the report starts from; shared with the converting thread.
+#[derive(Clone)]
+struct Template {
+    /// Every finding's fingerprint until [`InResult::finish`] computes it.
+    placeholder: Fingerprint,
+    /// Version-less until the end, see [`Builder::finish`].
+    scanner: Arc<Scanner>,
+    input: Text,
+}
+
+impl Template {
+    fn finding(
+        &self,
+        kind: FindingKind,
+        rule_id: String,
+        title: String,
+        (severity, severity_source): (Severity, SeveritySource),
+    ) -> Finding {
+        Finding {
+            // Set when the finding's result (and resource) is known, see `InResult::finish`.
+            fingerprint: self.placeholder,
+            scanner: self.scanner.clone(),
+            kind,
+            rule_id,
+            vuln_ids: Vec::new(),
+            title,
+            description: None,
+            severity,
+            severity_source,
+            confidence: None,
+            location: Location::default(),
+            fix: None,
+            references: Default::default(),
+            cwes: Box::default(),
+            suppression: None,
+            extra: Extra::default(),
+            input: self.input.clone(),
+        }
+    }
+
+    /// Everything of a vulnerability's finding but its advisory text (see
+    /// [`Builder::advisory`]): needs no cache, so it can run on another thread.
+    fn vulnerability<'de>(&self, v: &Vulnerability<'de>) -> Pending<'de> {
+        let id = v.vulnerability_id.get().unwrap_or("");
+        let pkg_name = v.pkg_name.get().unwrap_or("");
+        let installed = v.installed_version.get();
+        let pkg_path = v.pkg_path.get();
+
+        // The rest (target, resource, `PkgPath`) in `Pending::finish`.
+        let fp = Fingerprint::builder("pkg")
+            .field(id)
+            .field(pkg_name)
+            .opt(installed);
+
+        let cvss = pick_cvss(&v.cvss.0, v.severity_source.get());
+        let severity = match trivy_severity(v.severity.get()) {
+            Some(s) => (
+                s,
+                SeveritySource::new(FIELD_SEVERITY, v.severity.get().unwrap_or("")),
+            ),
+            None => match &cvss {
+                Some(c) => match Severity::from_score(c.score) {
+                    Some(s) => (
+                        s,
+                        SeveritySource::new(c.field, format!("{} ({})", c.score, c.source)),
+                    ),
+                    None => unknown(&v.severity),
+                },
+                None => unknown(&v.severity),
+            },
+        };
+
+        let title = match (v.title.get(), id) {
+            (Some(t), _) => t.to_owned(),
+            (None, id) if !id.is_empty() => id.to_owned(),
+            _ if !pkg_name.is_empty() => {
+                format!("Vulnerability without VulnerabilityID in {pkg_name}")
+            }
+            _ => "Vulnerability without VulnerabilityID".to_owned(),
+        };
+        let mut f = self.finding(FindingKind::Vulnerability, id.to_owned(), title, severity);
+
+        let mut ids: Vec<VulnId> = Vec::with_capacity(1 + v.vendor_ids.0.len());
+        for raw in std::iter::once(id).chain(v.vendor_ids.0.iter().map(|s| s.as_ref())) {
+            if let Some(vid) = VulnId::parse_or_other(raw)
+                && !ids.contains(&vid)
+            {
+                ids.push(vid);
+            }
+        }
+        f.vuln_ids = ids;
+
+        let layer = v
+            .layer
+            .0
+            .as_ref()
+            .and_then(|l| l.diff_id.get().or(l.digest.get()));
+        let purl = v
+            .pkg_identifier
+            .0
+            .as_ref()
+            .and_then(|p| p.purl.get())
+            .or_else(|| {
+                [v.pkg_ref.get(), v.r#ref.get()]
+                    .into_iter()
+                    .flatten()
+                    .find(|r| r.starts_with("pkg:"))
+            });
+        if !pkg_name.is_empty() || installed.is_some() || pkg_path.is_some() || purl.is_some() {
+            f.location.package = Some(Box::new(PackageLocation {
+                name: pkg_name.to_owned(),
+                version: installed.map(str::to_owned),
+                path: pkg_path.map(str::to_owned),
+                purl: purl.map(str::to_owned),
+                layer: layer.map(str::to_owned),
+            }));
+        }
+        if let Some(fixed) = v.fixed_version.get() {
+            f.fix = Some(Fix {
+                fixed_version: Some(fixed.to_owned()),
+                solution: None,
+            });
+        }
+        f.cwes = cwes(&v.cwe_ids).into();
+        f.extra.rare = RareExtra {
+            status: v.status.get().map(str::to_ascii_lowercase),
+            cvss: cvss.map(|c| {
+                Box::new(CvssScore {
+                    score: c.score,
+                    source: c.source,
+                    vector: c.vector,
+                })
+            }),
+            baseline_state: None,
+        }
+        .boxed();
+        Pending {
+            finding: f,
+            fp,
+            mid: None,
+            category: None,
             file_at_target: false,
         }
     }
@@ -1556,11 +1654,7 @@ impl<'de> Visitor<'de> for ResultSeed<'_, 'de, '_> {
             } else {
                 Sink::Hold(&mut pending[entry as usize])
             };
-            map.next_value_seed(ArrayOf(Entries {
-                b: &mut *b,
-                kind: entry,
-                sink,
-            }))?;
+            map.next_value_seed(ArrayOf(Entries::new(&mut *b, entry, sink)))?;
             known += 1;
         }
         b.stats.upstream_suppressed += modified.0;
@@ -1605,15 +1699,95 @@ enum Sink<'c, 'de> {
     Hold(&'c mut Vec<Pending<'de>>),
 }
 
-/// The entries of one list of a result, converted one by one.
+/// The entries of one list of a result, converted one by one (vulnerabilities a batch at a
+/// time when there is a converting thread, all back before the list ends).
 struct Entries<'b, 'de, 'c> {
     b: &'b mut Builder<'de>,
     kind: EntryKind,
     sink: Sink<'c, 'de>,
+    batch: Vec<Vulnerability<'de>>,
+}
+
+impl<'b, 'de, 'c> Entries<'b, 'de, 'c> {
+    fn new(b: &'b mut Builder<'de>, kind: EntryKind, sink: Sink<'c, 'de>) -> Self {
+        Entries {
+            b,
+            kind,
+            sink,
+            batch: Vec::new(),
+        }
+    }
+
+    fn file(&mut self, pending: Pending<'de>) {
+        match &mut self.sink {
+            Sink::Now { ctx, res, list } => pending.in_result(ctx).finish(res, self.b, *list),
+            Sink::Hold(hold) => hold.push(pending),
+        }
+    }
+
+    /// Hands the batch over; takes one back while two are out (the thread is never idle and
+    /// never more than two batches ahead).
+    fn send<E: de::Error>(&mut self) -> Result<(), E> {
+        let Some(pipe) = &mut self.b.pipe else {
+            return Ok(());
+        };
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(VULNERABILITY_BATCH));
+            pipe.to.send(batch).map_err(|_| converter_stopped())?;
+            pipe.in_flight += 1;
+        }
+        while self.b.pipe.as_ref().is_some_and(|p| p.in_flight > 1) {
+            self.take_back()?;
+        }
+        Ok(())
+    }
+
+    /// Everything out comes back, in order.
+    fn drain<E: de::Error>(&mut self) -> Result<(), E> {
+        self.send()?;
+        while self.b.pipe.as_ref().is_some_and(|p| p.in_flight > 0) {
+            self.take_back()?;
+        }
+        Ok(())
+    }
+
+    fn take_back<E: de::Error>(&mut self) -> Result<(), E> {
+        let Some(pipe) = &mut self.b.pipe else {
+            return Ok(());
+        };
+        let (entries, pending) = pipe.from.recv().map_err(|_| converter_stopped())?;
+        pipe.in_flight -= 1;
+        let last = entries.last().and_then(|v| v.vulnerability_id.position());
+        for (mut p, v) in pending.into_iter().zip(&entries) {
+            self.b.advisory(&mut p.finding, v);
+            self.file(p);
+        }
+        if let Some(at) = last {
+            self.b.release.consumed(at);
+        }
+        Ok(())
+    }
+}
+
+fn converter_stopped<E: de::Error>() -> E {
+    E::custom("the thread converting vulnerabilities stopped")
 }
 
 impl<'de> PerElement<'de> for Entries<'_, 'de, '_> {
     fn next<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        if matches!(self.kind, EntryKind::Vulnerability) && self.b.pipe.is_some() {
+            match seq.next_element()? {
+                Some(v) => self.batch.push(v),
+                None => {
+                    self.drain()?;
+                    return Ok(false);
+                }
+            }
+            if self.batch.len() >= VULNERABILITY_BATCH {
+                self.send()?;
+            }
+            return Ok(true);
+        }
         let b = &mut *self.b;
         let pending = match self.kind {
             EntryKind::Vulnerability => match seq.next_element()? {
@@ -1634,10 +1808,7 @@ impl<'de> PerElement<'de> for Entries<'_, 'de, '_> {
             },
         };
         if let Some(p) = pending {
-            match &mut self.sink {
-                Sink::Now { ctx, res, list } => p.in_result(ctx).finish(res, b, *list),
-                Sink::Hold(hold) => hold.push(p),
-            }
+            self.file(p);
         }
         Ok(true)
     }
@@ -2442,6 +2613,63 @@ mod tests {
         assert_eq!(a.references[N - 1], format!("https://x/{}", N - 1));
         assert_eq!(a.cwes.len(), N);
         assert!(Arc::ptr_eq(&a.references, &r.findings[1].references));
+    }
+
+    #[test]
+    fn the_converting_thread_gives_the_findings_of_the_single_threaded_read() {
+        // Several batches per list, three results, one written with its `Target` after its
+        // list (read again in deferred mode), advisories repeating across batches.
+        let vulns = |n: usize, salt: &str| -> String {
+            (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"VulnerabilityID":"CVE-2024-{c}","PkgName":"{salt}{i}","InstalledVersion":"1","Severity":"{sev}","Description":"advisory {c}","References":["https://x.test/{c}","https://x.test/{c}"],"PrimaryURL":"https://x.test/{c}"}}"#,
+                        c = i % 37,
+                        sev = ["LOW", "HIGH", "CRITICAL"][i % 3]
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let eager = format!(
+            r#"{{"SchemaVersion":2,"ArtifactName":"img","Results":[
+              {{"Target":"a","Class":"os-pkgs","Vulnerabilities":[{}]}},
+              {{"Target":"b","Vulnerabilities":[{}],"Secrets":[{{"RuleID":"s","Severity":"HIGH"}}]}},
+              {{"Target":"c","Vulnerabilities":[{}]}}]}}"#,
+            vulns(1300, "a"),
+            vulns(3, "b"),
+            vulns(700, "c")
+        );
+        let deferred = eager.replacen(r#"{"Target":"c","#, "{", 1).replacen(
+            r#"]}]}"#,
+            r#"],"Target":"c"}]}"#,
+            1,
+        );
+        for report in [&eager, &deferred] {
+            let read = |cores_busy: bool| {
+                parse(
+                    report.as_bytes(),
+                    &ParseContext {
+                        input: Text::from("r"),
+                        release: Default::default(),
+                        cores_busy,
+                    },
+                )
+                .expect("parses")
+            };
+            let (threaded, inline) = (read(false), read(true));
+            assert_eq!(threaded.findings.len(), 1300 + 3 + 1 + 700);
+            assert_eq!(threaded.findings, inline.findings);
+            assert_eq!(threaded.stats, inline.stats);
+            // Advisory text is still shared across batches and results.
+            let (first, later) = (&threaded.findings[0], &threaded.findings[37 * 30]);
+            assert_eq!(first.rule_id, later.rule_id);
+            assert!(Arc::ptr_eq(
+                first.description.as_ref().unwrap(),
+                later.description.as_ref().unwrap()
+            ));
+            assert!(Arc::ptr_eq(&first.references, &later.references));
+        }
     }
 
     #[test]
