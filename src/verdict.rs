@@ -554,8 +554,8 @@ struct SortKey {
 /// input file, then input order.
 fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
     let n = findings.len();
-    let scanners = ranks(findings.iter().map(|f| &*f.finding.scanner.name));
-    let rules = ranks(findings.iter().map(|f| f.finding.rule_id.as_str()));
+    let scanners = ranks(findings, |f| &*f.finding.scanner.name);
+    let rules = ranks(findings, |f| f.finding.rule_id.as_str());
     // Keys and the sort use every core: with one large report this is the serial part of a
     // run after parsing.
     let mut keys: Vec<SortKey> = findings
@@ -594,23 +594,57 @@ fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
     apply_permutation(findings, order);
 }
 
-/// For each value, its rank among the distinct values in byte order (equal values, equal rank).
-/// One hash lookup per value; only the distinct values are sorted.
-fn ranks<'a>(values: impl Iterator<Item = &'a str>) -> Vec<u32> {
-    let mut first_seen: HashMap<&str, u32> = HashMap::new();
-    let ids: Vec<u32> = values
-        .map(|v| {
-            let next = first_seen.len() as u32;
-            *first_seen.entry(v).or_insert(next)
+/// For each item, the rank of its value among the distinct values in byte order (equal values,
+/// equal rank). One hash lookup per item, on every core: each chunk numbers the values it
+/// meets, then only the distinct values are sorted. A value equal to the one before it (the
+/// same scanner, finding after finding) skips the lookup.
+fn ranks<'a, T: Sync>(items: &'a [T], value: impl Fn(&'a T) -> &'a str + Sync) -> Vec<u32> {
+    const CHUNK: usize = 64 * 1024;
+    struct Numbered<'a> {
+        /// Distinct values in the order first met.
+        distinct: Vec<&'a str>,
+        /// Per item, the index of its value in `distinct`.
+        ids: Vec<u32>,
+    }
+    let numbered: Vec<Numbered<'a>> = items
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut seen: HashMap<&str, u32> = HashMap::new();
+            let mut distinct = Vec::new();
+            let mut ids = Vec::with_capacity(chunk.len());
+            let mut last: Option<(&str, u32)> = None;
+            for item in chunk {
+                let v = value(item);
+                let id = match last {
+                    Some((prev, id)) if std::ptr::eq(prev, v) || prev == v => id,
+                    _ => *seen.entry(v).or_insert_with(|| {
+                        distinct.push(v);
+                        distinct.len() as u32 - 1
+                    }),
+                };
+                last = Some((v, id));
+                ids.push(id);
+            }
+            Numbered { distinct, ids }
         })
         .collect();
-    let mut distinct: Vec<(&str, u32)> = first_seen.into_iter().collect();
-    distinct.sort_unstable();
-    let mut rank_of_id = vec![0u32; distinct.len()];
-    for (rank, (_, id)) in distinct.into_iter().enumerate() {
-        rank_of_id[id as usize] = rank as u32;
+    let mut all: Vec<&str> = numbered
+        .iter()
+        .flat_map(|n| n.distinct.iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let rank_of: HashMap<&str, u32> = all
+        .iter()
+        .enumerate()
+        .map(|(rank, v)| (*v, rank as u32))
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    for n in &numbered {
+        let local: Vec<u32> = n.distinct.iter().map(|v| rank_of[v]).collect();
+        out.extend(n.ids.iter().map(|&id| local[id as usize]));
     }
-    ids.into_iter().map(|id| rank_of_id[id as usize]).collect()
+    out
 }
 
 /// Reorders `items` so that position k holds the element that was at `order[k]`.
@@ -672,16 +706,28 @@ fn build_groups(groups: &[correlate::Group], findings: &mut [Evaluated]) -> Vec<
 }
 
 fn summarize(findings: &[Evaluated]) -> Summary {
-    // Counted under borrowed names first: a `String` per finding was measurable at 10^6.
+    // Counted under borrowed names first: a `String` per finding was measurable at 10^6, and
+    // so was hashing the name per finding, which a finding of the same scanner as the one
+    // before (nearly all of them) skips.
     let mut counts: HashMap<(&str, Severity, Outcome), u64> = HashMap::new();
+    let mut run: Option<((&str, Severity, Outcome), u64)> = None;
     for f in findings {
-        *counts
-            .entry((
-                &f.finding.scanner.name,
-                f.finding.severity,
-                f.decision.outcome,
-            ))
-            .or_default() += 1;
+        let key = (
+            &*f.finding.scanner.name,
+            f.finding.severity,
+            f.decision.outcome,
+        );
+        match &mut run {
+            Some((k, n)) if *k == key => *n += 1,
+            _ => {
+                if let Some((k, n)) = run.replace((key, 1)) {
+                    *counts.entry(k).or_default() += n;
+                }
+            }
+        }
+    }
+    if let Some((k, n)) = run {
+        *counts.entry(k).or_default() += n;
     }
     let mut summary = Summary::new();
     for ((scanner, severity, outcome), n) in counts {
@@ -815,8 +861,16 @@ mod tests {
 
     #[test]
     fn ranks_follow_byte_order() {
-        let r = ranks(["b", "a", "b", "Z", "é"].into_iter());
-        assert_eq!(r, [2, 1, 2, 0, 3]);
+        let r = ranks(&["b", "a", "b", "b", "Z", "é"], |s| s);
+        assert_eq!(r, [2, 1, 2, 2, 0, 3]);
+        // Values met in different chunks rank among all of them.
+        let many: Vec<String> = (0..200_000)
+            .map(|i| format!("v{:06}", (i * 7919) % 1000))
+            .collect();
+        let r = ranks(&many, |s| s.as_str());
+        for (v, rank) in many.iter().zip(&r) {
+            assert_eq!(format!("v{:06}", rank), *v);
+        }
     }
 
     #[test]
