@@ -85,7 +85,8 @@
 //!   as closed alerts. `fail`/`warn` carry no suppressions.
 //! - **GitHub's upload limits** ([`Limits::GITHUB`]): at most 20 runs, 25,000 results per run,
 //!   and 10 MB gzipped (checked on the exact bytes written, gzip level 6 as zlib writes it, with
-//!   a 5 % margin).
+//!   a 5 % margin; measured at level 2 first, which compresses less, so only a log over the
+//!   limit at level 2 costs the slower level-6 measure).
 //!   Over a limit the least severe go first (effective severity, then outcome: fail before warn
 //!   before waived/ignored/suppressed): whole runs ranked by their worst finding, then results.
 //!   What was dropped is counted per severity in the run's `properties.scangate.dropped` (dropped
@@ -260,6 +261,11 @@ pub fn render_with(
     // compressed bytes is kept), then inflated into `out`; over the limit, the least severe are
     // shed and the log is streamed again.
     let mut size_dropped = Dropped::default();
+    // Measured at gzip level 2 first: twice as fast as the uploader's level 6 (zlib-rs; its
+    // level 1 is quicker still but ~50 % larger, which would send typical logs to the second
+    // measure), and never smaller, so a log within the limit at level 2 is within it at level
+    // 6. Only a log over the limit at level 2 is measured again at level 6 before shedding.
+    let mut level = flate2::Compression::new(2);
     loop {
         let log = LogSer {
             schema: SCHEMA_URI,
@@ -284,8 +290,10 @@ pub fn render_with(
             },
             version: "2.1.0",
         };
-        let mut sink =
-            std::io::BufWriter::with_capacity(1 << 20, SizedSink::new(limits.max_gzip_bytes));
+        let mut sink = std::io::BufWriter::with_capacity(
+            1 << 20,
+            SizedSink::new(limits.max_gzip_bytes, level),
+        );
         write_json(&log, &mut sink)?;
         let sink = sink.into_inner().map_err(|e| e.into_error())?;
         let size = match sink.finish()? {
@@ -305,6 +313,10 @@ pub fn render_with(
                     out.write_all(&chunk[..n])?;
                 }
                 break;
+            }
+            Measured::Over(_) if level != flate2::Compression::default() => {
+                level = flate2::Compression::default();
+                continue;
             }
             Measured::Over(size) => size,
         };
@@ -1471,6 +1483,10 @@ fn is_plain_http_uri(u: &str) -> bool {
 /// Plain SARIF message text from scanner text: control and bidi characters shown as escapes
 /// (newlines and tabs kept, CR LF folded), `[` and `]` escaped so no embedded link can form.
 fn plain(s: &str) -> String {
+    // Most text has nothing to change: one byte scan instead of two passes over its characters.
+    if !needs_plain(s) {
+        return s.to_owned();
+    }
     let mut cleaned = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -1507,6 +1523,14 @@ fn plain(s: &str) -> String {
     }
     out.extend(std::iter::repeat_n('\\', backslashes));
     out
+}
+
+/// Whether [`plain`] may change `s`: a C0 control other than LF and tab (CR included), a
+/// backslash or bracket, or a byte [`may_need_escape`] looks for.
+fn needs_plain(s: &str) -> bool {
+    may_need_escape(s)
+        || s.bytes()
+            .any(|b| (b < 0x20 && b != b'\n' && b != b'\t') || matches!(b, b'\\' | b'[' | b']'))
 }
 
 /// Unicode bidirectional formatting characters ("Trojan Source", CVE-2021-42574).
@@ -1768,14 +1792,16 @@ enum Measured {
 /// runs on a thread of its own, so it overlaps with producing the document.
 struct SizedSink {
     limit: u64,
+    level: flate2::Compression,
     raw: Vec<u8>,
     gzip: Option<GzipWorker>,
 }
 
 impl SizedSink {
-    fn new(limit: u64) -> Self {
+    fn new(limit: u64, level: flate2::Compression) -> Self {
         SizedSink {
             limit,
+            level,
             raw: Vec::new(),
             gzip: None,
         }
@@ -1809,7 +1835,7 @@ impl Write for SizedSink {
             self.raw.extend_from_slice(buf);
             return Ok(buf.len());
         }
-        let gzip = GzipWorker::start(self.limit)?;
+        let gzip = GzipWorker::start(self.limit, self.level)?;
         let mut first = std::mem::take(&mut self.raw);
         first.extend_from_slice(buf);
         gzip.send(first)?;
@@ -1822,14 +1848,14 @@ impl Write for SizedSink {
     }
 }
 
-/// Gzip level 6 on a thread of its own, fed chunks through a short queue.
+/// Gzip on a thread of its own, fed chunks through a short queue.
 struct GzipWorker {
     chunks: std::sync::mpsc::SyncSender<Vec<u8>>,
     thread: std::thread::JoinHandle<std::io::Result<Capped>>,
 }
 
 impl GzipWorker {
-    fn start(limit: u64) -> std::io::Result<GzipWorker> {
+    fn start(limit: u64, level: flate2::Compression) -> std::io::Result<GzipWorker> {
         let (chunks, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let thread = std::thread::Builder::new()
             .name("sarif-gzip".to_owned())
@@ -1839,8 +1865,7 @@ impl GzipWorker {
                     len: 0,
                     bytes: Vec::new(),
                 };
-                let mut gzip =
-                    flate2::write::GzEncoder::new(capped, flate2::Compression::default());
+                let mut gzip = flate2::write::GzEncoder::new(capped, level);
                 for chunk in receiver {
                     gzip.write_all(&chunk)?;
                 }
@@ -2366,6 +2391,21 @@ mod tests {
         assert!(!may_need_escape("plain text, ünïcödé and 日本語"));
     }
 
+    #[test]
+    fn plain_text_is_returned_as_is_only_when_nothing_would_change() {
+        // The fast path must never skip a character the full rewrite changes.
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            if !needs_plain(&s) {
+                assert_eq!(plain(&s), s, "U+{:04X}", c as u32);
+            }
+        }
+        for s in ["a\r\nb", "x\\[y]", "bidi \u{202E}x"] {
+            assert!(needs_plain(s), "{s:?}");
+        }
+        assert!(!needs_plain("https://example.test/a?b=c,\tünïcödé\n"));
+    }
+
     // --- fingerprints and suppressions ---------------------------------------------------
 
     #[test]
@@ -2823,6 +2863,34 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(text.as_bytes()).expect("gzip");
         assert!(gz.finish().expect("gzip").len() as u64 <= options.limits.max_gzip_bytes);
+    }
+
+    #[test]
+    fn a_log_over_the_limit_only_at_the_quick_level_keeps_every_result() {
+        // Level 2 is the quick first measure; the limit is GitHub's, at level 6.
+        let verdict = sample_verdict();
+        let (full, _) = rendered_with(&verdict, &SarifOptions::default());
+        let gz = |level| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), level);
+            e.write_all(full.as_bytes()).expect("gzip");
+            e.finish().expect("gzip").len() as u64
+        };
+        let (fast, best) = (
+            gz(flate2::Compression::new(2)),
+            gz(flate2::Compression::default()),
+        );
+        assert!(best < fast, "level 6 {best} vs level 2 {fast}");
+        let options = SarifOptions {
+            limits: Limits {
+                max_gzip_bytes: best,
+                ..Limits::GITHUB
+            },
+            ..SarifOptions::default()
+        };
+        let (text, stats) = rendered_with(&verdict, &options);
+        assert_eq!(stats.dropped_results, 0, "{stats:?}");
+        assert!(stats.warnings.is_empty(), "{stats:?}");
+        assert!(text == full, "the measured log changed");
     }
 
     #[test]
