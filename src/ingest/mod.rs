@@ -91,6 +91,17 @@ pub struct ParseContext {
     pub cores_busy: bool,
 }
 
+impl ParseContext {
+    /// Whether a parser may read a report of `len` bytes on a second thread of its own: not
+    /// when the user asked for one thread (`RAYON_NUM_THREADS=1`, a limit that must hold), nor
+    /// when other reports keep the cores busy, nor below 4 MB, where the thread costs more
+    /// than it saves.
+    pub fn second_thread(&self, len: usize) -> bool {
+        const MIN_BYTES: usize = 4 << 20;
+        len >= MIN_BYTES && rayon::current_num_threads() > 1 && !self.cores_busy
+    }
+}
+
 /// One parsed report.
 #[derive(Debug, Clone, Default)]
 pub struct ParsedReport {

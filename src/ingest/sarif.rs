@@ -117,13 +117,7 @@ const MAX_FINGERPRINT_DEPTH: u8 = 8;
 const MAX_NOTE_EXAMPLES: usize = 3;
 
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
-    // One thread when the user asked for one (`RAYON_NUM_THREADS=1`): the second thread is
-    // scangate's parallelism too, and a limit on it must hold.
-    // Nor when other reports are being read on the other cores: a thread more per report only
-    // makes the reports' threads contend.
-    let pipeline =
-        bytes.len() >= PIPELINE_MIN_BYTES && rayon::current_num_threads() > 1 && !ctx.cores_busy;
-    parse_with(bytes, ctx, pipeline)
+    parse_with(bytes, ctx, ctx.second_thread(bytes.len()))
 }
 
 /// [`parse`], with pass 2 on two threads or one (the same findings either way).
@@ -1433,9 +1427,6 @@ impl Acc {
     }
 }
 
-/// Logs at least this large read pass 2 on two threads (see [`read_results`]); below it the
-/// thread costs more than it saves.
-const PIPELINE_MIN_BYTES: usize = 4 << 20;
 /// Events per batch handed from the reading thread to the converting one, and batches in
 /// flight: enough to keep both busy, a few MB at most.
 const BATCH: usize = 1024;

@@ -144,7 +144,7 @@ fn read_with<'de>(
         ctx.release.restart();
     }
     let mut b = Builder::new(ctx, eager);
-    if ctx.cores_busy {
+    if !ctx.second_thread(bytes.len()) {
         return read_doc(bytes, b);
     }
     // Vulnerabilities (nearly all of a large report) are converted on a second thread while
@@ -2618,12 +2618,14 @@ mod tests {
     #[test]
     fn the_converting_thread_gives_the_findings_of_the_single_threaded_read() {
         // Several batches per list, three results, one written with its `Target` after its
-        // list (read again in deferred mode), advisories repeating across batches.
+        // list (read again in deferred mode), advisories repeating across batches; over the
+        // size that gets the second thread.
+        let filler = "x".repeat(2000);
         let vulns = |n: usize, salt: &str| -> String {
             (0..n)
                 .map(|i| {
                     format!(
-                        r#"{{"VulnerabilityID":"CVE-2024-{c}","PkgName":"{salt}{i}","InstalledVersion":"1","Severity":"{sev}","Description":"advisory {c}","References":["https://x.test/{c}","https://x.test/{c}"],"PrimaryURL":"https://x.test/{c}"}}"#,
+                        r#"{{"VulnerabilityID":"CVE-2024-{c}","PkgName":"{salt}{i}","InstalledVersion":"1","Severity":"{sev}","Description":"advisory {c} {filler}","References":["https://x.test/{c}","https://x.test/{c}"],"PrimaryURL":"https://x.test/{c}"}}"#,
                         c = i % 37,
                         sev = ["LOW", "HIGH", "CRITICAL"][i % 3]
                     )
@@ -2646,17 +2648,19 @@ mod tests {
             1,
         );
         for report in [&eager, &deferred] {
-            let read = |cores_busy: bool| {
-                parse(
-                    report.as_bytes(),
-                    &ParseContext {
-                        input: Text::from("r"),
-                        release: Default::default(),
-                        cores_busy,
-                    },
-                )
-                .expect("parses")
+            let ctx = |cores_busy: bool| ParseContext {
+                input: Text::from("r"),
+                release: Default::default(),
+                cores_busy,
             };
+            // (On a one-core machine both reads are single-threaded.)
+            assert_eq!(
+                ctx(false).second_thread(report.len()),
+                rayon::current_num_threads() > 1
+            );
+            assert!(!ctx(true).second_thread(report.len()));
+            let read =
+                |cores_busy: bool| parse(report.as_bytes(), &ctx(cores_busy)).expect("parses");
             let (threaded, inline) = (read(false), read(true));
             assert_eq!(threaded.findings.len(), 1300 + 3 + 1 + 700);
             assert_eq!(threaded.findings, inline.findings);
