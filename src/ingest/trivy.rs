@@ -39,7 +39,9 @@
 //! resource's name, `ArtifactName`, `Trivy.Version`) is applied once known; a document whose
 //! keys come in an order that cannot be streamed is read again holding findings back (see
 //! [`Builder`]), with the same result. An advisory's description is shared by every finding
-//! of that advisory.
+//! of that advisory. A report of 4 MB or more read on its own has its vulnerabilities
+//! converted on a second thread, a batch at a time, while the next batch is read (see
+//! [`read_with`]).
 //!
 //! Format references: Trivy `pkg/types/report.go`, `pkg/types/vulnerability.go`,
 //! `pkg/types/misconfiguration.go`, `pkg/k8s/report/report.go`
@@ -528,17 +530,7 @@ impl<'de> Builder<'de> {
         shared
     }
 
-    fn base(
-        &self,
-        kind: FindingKind,
-        rule_id: String,
-        title: String,
-        severity: (Severity, SeveritySource),
-    ) -> Finding {
-        self.template.finding(kind, rule_id, title, severity)
-    }
-
-    /// Converts a vulnerability in line, or hands a batch of them to the converting thread.
+    /// Converts a vulnerability on this thread (see [`Entries`] for the converting thread).
     fn vulnerability(&mut self, v: Vulnerability<'de>) -> Pending<'de> {
         if let Some(at) = v.vulnerability_id.position() {
             self.release.consumed(at);
@@ -578,7 +570,7 @@ impl<'de> Builder<'de> {
         let fp = Fingerprint::builder("config").field(id);
         let title = m.title.get().unwrap_or(id).to_owned();
         let severity = field_severity(&m.severity);
-        let mut f = self.base(
+        let mut f = self.template.finding(
             FindingKind::Misconfiguration,
             id.to_owned(),
             title,
@@ -625,7 +617,9 @@ impl<'de> Builder<'de> {
         let fp = Fingerprint::builder("secret").field(rule);
         let title = s.title.get().unwrap_or(rule).to_owned();
         let severity = field_severity(&s.severity);
-        let mut f = self.base(FindingKind::Secret, rule.to_owned(), title, severity);
+        let mut f = self
+            .template
+            .finding(FindingKind::Secret, rule.to_owned(), title, severity);
         f.location.file = Some(Box::new(FileLocation {
             path: String::new(),
             region: region(start, s.end_line.0),
@@ -651,7 +645,9 @@ impl<'de> Builder<'de> {
             None => format!("License {name}"),
         };
         let severity = field_severity(&l.severity);
-        let mut f = self.base(FindingKind::License, name.to_owned(), title, severity);
+        let mut f = self
+            .template
+            .finding(FindingKind::License, name.to_owned(), title, severity);
         f.location.package = pkg.map(|p| {
             Box::new(PackageLocation {
                 name: p.to_owned(),
