@@ -543,11 +543,8 @@ struct SortKey {
     scanner: u32,
     /// Rank of the rule id among all rule ids.
     rule: u32,
-    location: String,
-    /// Position in input order.
-    position: usize,
-    /// Where the finding is now.
-    index: usize,
+    /// Where the finding is now (its position in input order follows from it).
+    index: u32,
 }
 
 /// Sorts by effective severity (most severe first), scanner, rule id, location, fingerprint,
@@ -555,43 +552,80 @@ struct SortKey {
 fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
     let n = findings.len();
     let scanners = ranks(findings, |f| &*f.finding.scanner.name);
-    let rules = ranks(findings, |f| f.finding.rule_id.as_str());
+    let rules = ranks(findings, |f| f.finding.rule_id.as_ref());
+    let locations = LocationTexts::of(findings);
     // Keys and the sort use every core: with one large report this is the serial part of a
     // run after parsing.
-    let mut keys: Vec<SortKey> = findings
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| SortKey {
-            severity: f.decision.effective_severity,
+    let position = |index: u32| match order {
+        #[cfg(test)]
+        InputOrder::Forward => index as usize,
+        InputOrder::Reversed => n - 1 - index as usize,
+    };
+    // Indices fit in `u32`: 4 x 10^9 findings would not fit in memory.
+    let mut keys: Vec<SortKey> = (0..n)
+        .into_par_iter()
+        .map(|i| SortKey {
+            severity: findings[i].decision.effective_severity,
             scanner: scanners[i],
             rule: rules[i],
-            // Built once per finding, not once per comparison.
-            location: f.finding.location.display_short(),
-            position: match order {
-                #[cfg(test)]
-                InputOrder::Forward => i,
-                InputOrder::Reversed => n - 1 - i,
-            },
-            index: i,
+            index: i as u32,
         })
         .collect();
+    drop((scanners, rules));
     // The position makes the order total, so an unstable sort gives the stable result.
     keys.par_sort_unstable_by(|a, b| {
+        let (ia, ib) = (a.index as usize, b.index as usize);
         b.severity
             .cmp(&a.severity)
             .then(a.scanner.cmp(&b.scanner))
             .then(a.rule.cmp(&b.rule))
-            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| locations.get(ia).cmp(locations.get(ib)))
             .then_with(|| {
-                let (fa, fb) = (&findings[a.index].finding, &findings[b.index].finding);
+                let (fa, fb) = (&findings[ia].finding, &findings[ib].finding);
                 fa.fingerprint
                     .cmp(&fb.fingerprint)
                     .then_with(|| fa.input.cmp(&fb.input))
             })
-            .then(a.position.cmp(&b.position))
+            .then(position(a.index).cmp(&position(b.index)))
     });
-    let order: Vec<usize> = keys.into_iter().map(|k| k.index).collect();
+    drop(locations);
+    let order: Vec<usize> = keys.into_iter().map(|k| k.index as usize).collect();
     apply_permutation(findings, order);
+}
+
+/// Every finding's short location (what the sort compares after the rule), made once per
+/// finding and written back to back, a chunk of findings per string: a `String` per finding
+/// cost ~70 bytes each at the peak of a large run (issue 7: peak memory).
+struct LocationTexts {
+    chunks: Vec<(String, Vec<usize>)>,
+}
+
+impl LocationTexts {
+    const CHUNK: usize = 16 * 1024;
+
+    fn of(findings: &[Evaluated]) -> LocationTexts {
+        let chunks = findings
+            .par_chunks(Self::CHUNK)
+            .map(|chunk| {
+                let mut text = String::new();
+                let mut ends = Vec::with_capacity(chunk.len());
+                for e in chunk {
+                    e.finding.location.write_short(&mut text);
+                    ends.push(text.len());
+                }
+                text.shrink_to_fit();
+                (text, ends)
+            })
+            .collect();
+        LocationTexts { chunks }
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let (text, ends) = &self.chunks[i / Self::CHUNK];
+        let j = i % Self::CHUNK;
+        let start = if j == 0 { 0 } else { ends[j - 1] };
+        &text[start..ends[j]]
+    }
 }
 
 /// For each item, the rank of its value among the distinct values in byte order (equal values,
@@ -770,8 +804,8 @@ mod tests {
             .iter()
             .map(|e| {
                 (
-                    e.finding.rule_id.clone(),
-                    e.finding.title.clone(),
+                    e.finding.rule_id.to_string(),
+                    e.finding.title.to_string(),
                     e.finding.location.display_short(),
                 )
             })
@@ -785,7 +819,7 @@ mod tests {
         let mut all: Vec<Evaluated> = Vec::new();
         for (k, e) in base.iter().chain(base.iter()).enumerate() {
             let mut e = e.clone();
-            e.finding.title = format!("copy {k}");
+            e.finding.title = format!("copy {k}").into();
             all.push(e);
         }
         for shift in 0..all.len() {

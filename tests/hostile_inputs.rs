@@ -415,7 +415,7 @@ fn trivy_repeated_deciding_keys_are_refused() {
         r#""Title": "first", "Title": "last""#,
     );
     let input = parse(texts.as_bytes()).expect("a repeated title is not deciding");
-    assert_eq!(input.report.findings[0].title, "last");
+    assert_eq!(&*input.report.findings[0].title, "last");
 }
 
 #[test]
@@ -492,7 +492,7 @@ fn sarif_repeated_deciding_keys_are_refused() {
         r#""message": {"text": "first"}, "message": {"text": "last"}"#,
     );
     let input = parse(texts.as_bytes()).expect("a repeated message is not deciding");
-    assert_eq!(input.report.findings[0].title, "last");
+    assert_eq!(&*input.report.findings[0].title, "last");
 }
 
 #[test]
@@ -577,7 +577,7 @@ fn zap_repeated_deciding_keys_and_elements_are_refused() {
         .as_bytes(),
     )
     .expect("json");
-    assert_eq!(input.report.findings[0].title, "b");
+    assert_eq!(&*input.report.findings[0].title, "b");
     let input = parse(
         with(
             &xml,
@@ -587,7 +587,7 @@ fn zap_repeated_deciding_keys_and_elements_are_refused() {
         .as_bytes(),
     )
     .expect("xml");
-    assert_eq!(input.report.findings[0].title, "a");
+    assert_eq!(&*input.report.findings[0].title, "a");
 }
 
 #[test]

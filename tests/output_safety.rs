@@ -219,16 +219,16 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
         fingerprint: Fingerprint::builder("prop").field(&n.to_string()).finish(),
         scanner: Arc::new(scanner.clone()),
         kind,
-        rule_id: s.rule.clone(),
-        vuln_ids: Vec::new(),
-        title: s.title.clone(),
+        rule_id: s.rule.as_str().into(),
+        vuln_ids: Box::default(),
+        title: s.title.as_str().into(),
         description: Some(Arc::from(s.description.as_str())),
         severity,
-        severity_source: SeveritySource::new("generated", s.extra.clone()),
+        severity_source: SeveritySource::new("generated", &s.extra),
         confidence: Some(Confidence::High),
         location,
         fix: Some(Fix {
-            fixed_version: Some(s.extra.clone()),
+            fixed_version: Some(s.extra.as_str().into()),
             solution: Some(Arc::from(s.description.as_str())),
         }),
         references: vec![s.extra.clone()].into(),
@@ -333,8 +333,8 @@ fn check_json(verdict: &Verdict, text: &str) -> Result<(), TestCaseError> {
     for e in &verdict.findings {
         let f = &e.finding;
         let j = findings[f.fingerprint.to_hex().as_str()];
-        prop_assert_eq!(j["title"].as_str(), Some(f.title.as_str()));
-        prop_assert_eq!(j["rule_id"].as_str(), Some(f.rule_id.as_str()));
+        prop_assert_eq!(j["title"].as_str(), Some(&*f.title));
+        prop_assert_eq!(j["rule_id"].as_str(), Some(&*f.rule_id));
         prop_assert_eq!(j["scanner"].as_str(), Some(&*f.scanner.name));
         prop_assert_eq!(j["description"].as_str(), f.description.as_deref());
         prop_assert_eq!(
@@ -382,18 +382,18 @@ fn check_sarif(verdict: &Verdict, text: &str) -> Result<(), TestCaseError> {
         let rule_id = if f.rule_id.is_empty() {
             "scangate/no-rule-id"
         } else {
-            f.rule_id.as_str()
+            &*f.rule_id
         };
         prop_assert_eq!(r["ruleId"].as_str(), Some(rule_id));
         let props = &r["properties"]["scangate"];
         // The exact title: in the properties when the message had to escape it, else the
         // message starts with it.
         match props["title"].as_str() {
-            Some(title) => prop_assert_eq!(title, f.title.as_str()),
+            Some(title) => prop_assert_eq!(title, &*f.title),
             None if !f.title.trim().is_empty() => {
                 let message = r["message"]["text"].as_str().expect("message");
                 prop_assert!(
-                    message.starts_with(f.title.as_str()),
+                    message.starts_with(&*f.title),
                     "{message:?} vs {:?}",
                     f.title
                 );
@@ -705,7 +705,7 @@ proptest! {
         let v = verdict(&run);
         check_table(&render(&v, OutputFormat::Table))?;
         // `--explain` prints to the terminal too, quoting the query and the finding.
-        let queries: Vec<String> = v.findings.iter().map(|e| e.finding.rule_id.clone()).collect();
+        let queries: Vec<String> = v.findings.iter().map(|e| e.finding.rule_id.to_string()).collect();
         let mut out = Vec::new();
         scangate::report::explain::render(&v, &queries, &mut out).expect("renders");
         check_table(&String::from_utf8(out).expect("UTF-8"))?;

@@ -1111,6 +1111,8 @@ struct RuleCtx<'r> {
     /// Advisory ids in the rule's id, and in its tags.
     id_vuln_ids: Vec<VulnId>,
     tag_vuln_ids: Vec<VulnId>,
+    /// The rule's `id`, shared by the findings that name it.
+    id: Option<Text>,
     full_description: Option<Text>,
     short_description: Option<Text>,
     solution: Option<Text>,
@@ -1181,6 +1183,7 @@ impl<'r> RuleCtx<'r> {
         push_tags(&raw.properties.tags.0, &mut tags);
         let shared_tags = tags.iter().map(|t| (*t).to_owned()).collect();
         RuleCtx {
+            id: raw.id.text().map(Text::from),
             shared_tags,
             name: raw.name.text().map(Text::from),
             help_uri: raw.help_uri.text().map(Text::from),
@@ -1850,13 +1853,17 @@ fn convert(
         .text()
         .or(raw.rule.id.text())
         .or(text_rule.and_then(|r| r.raw.id.text()))
-        .unwrap_or("")
-        .to_owned();
+        .unwrap_or("");
+    // The rule's own copy when the result names it by its id, as nearly all do.
+    let rule_id: Text = match text_rule.and_then(|r| r.id.as_ref()) {
+        Some(id) if **id == *rule_id => Text::clone(id),
+        _ => Text::from(rule_id),
+    };
 
     // Advisory ids: the result's rule id, the rule's id, then tags (rule-level ones cached).
     let mut vuln_ids = Vec::new();
     match text_rule {
-        Some(r) if r.raw.id.text() == Some(rule_id.as_str()) => {
+        Some(r) if r.raw.id.text() == Some(&*rule_id) => {
             vuln_ids.extend(r.id_vuln_ids.iter().cloned());
         }
         Some(r) => {
@@ -1915,13 +1922,13 @@ fn convert(
     let title = if secret {
         rule_title
             .map(|t| first_line(t).to_owned())
-            .or_else(|| Some(rule_id.clone()).filter(|id| !id.is_empty()))
+            .or_else(|| Some(rule_id.to_string()).filter(|id| !id.is_empty()))
             .unwrap_or_else(|| format!("secret found by {}", ctx.scanner.name))
     } else {
         message_title
             .or(rule_title.map(first_line))
             .map(str::to_owned)
-            .or_else(|| Some(rule_id.clone()).filter(|id| !id.is_empty()))
+            .or_else(|| Some(rule_id.to_string()).filter(|id| !id.is_empty()))
             .unwrap_or_else(|| format!("result of {}", ctx.scanner.name))
     };
     let description = text_rule
@@ -2061,8 +2068,8 @@ fn convert(
         scanner: ctx.scanner.clone(),
         kind,
         rule_id,
-        vuln_ids,
-        title,
+        vuln_ids: vuln_ids.into(),
+        title: title.into(),
         description,
         severity,
         severity_source,
@@ -2226,7 +2233,7 @@ fn severity_of(
     for (score, field) in scores {
         let Some(raw_text) = &score.raw else { continue };
         match score.value.and_then(Severity::from_score) {
-            Some(sev) => return (sev, SeveritySource::new(field, raw_text.clone())),
+            Some(sev) => return (sev, SeveritySource::new(field, raw_text)),
             None if !bad_seen => {
                 run.bad_scores.add(raw_text);
                 bad_seen = true;
@@ -2247,7 +2254,7 @@ fn severity_of(
     }
     (
         severity,
-        SeveritySource::new(field, crate::text::truncate(level, 40)),
+        SeveritySource::new(field, &crate::text::truncate(level, 40)),
     )
 }
 
@@ -2580,7 +2587,7 @@ mod tests {
     }
 
     fn source(f: &Finding) -> (&'static str, &str) {
-        (f.severity_source.field, &*f.severity_source.raw)
+        (f.severity_source.field(), f.severity_source.raw())
     }
 
     fn path(f: &Finding) -> &str {
@@ -2648,14 +2655,14 @@ mod tests {
             ]
         );
         assert_eq!(
-            f[2].rule_id, "SEC100",
+            &*f[2].rule_id, "SEC100",
             "rule.id stands in for a missing ruleId"
         );
-        assert_eq!(f[3].rule_id, "CS3000/md5", "the result's own id is kept");
+        assert_eq!(&*f[3].rule_id, "CS3000/md5", "the result's own id is kept");
         assert_eq!(*f[3].cwes, [328], "CWE from the rule's relationships");
-        assert_eq!(f[4].rule_id, "NOPE999");
+        assert_eq!(&*f[4].rule_id, "NOPE999");
         assert_eq!(
-            f[4].title, "NOPE999",
+            &*f[4].title, "NOPE999",
             "no message, no rule: the id is the title"
         );
         assert_eq!(source(&f[4]), ("sarif default level", "warning"));
@@ -2671,7 +2678,13 @@ mod tests {
         let f = multi_run().findings;
         let got: Vec<(Severity, &'static str, &str)> = f
             .iter()
-            .map(|x| (x.severity, x.severity_source.field, &*x.severity_source.raw))
+            .map(|x| {
+                (
+                    x.severity,
+                    x.severity_source.field(),
+                    x.severity_source.raw(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -2725,7 +2738,7 @@ mod tests {
     fn messages_titles_and_descriptions() {
         let f = multi_run().findings;
         assert_eq!(
-            f[0].title,
+            &*f[0].title,
             "Tainted value `user_id` reaches query at line 42."
         );
         assert_eq!(
@@ -2741,7 +2754,7 @@ mod tests {
             Some("https://example.test/rules/CS1001")
         );
         // Multi-line message: first line is the title, the whole text the description.
-        assert_eq!(f[1].title, "Variable 'tmp' is never used.");
+        assert_eq!(&*f[1].title, "Variable 'tmp' is never used.");
         assert_eq!(
             f[1].description.as_deref(),
             Some("Variable 'tmp' is never used.\nRemove it or prefix it with an underscore.")
@@ -2753,7 +2766,7 @@ mod tests {
         );
         // globalMessageStrings with `{{`/`}}` escapes and a missing argument.
         assert_eq!(
-            f[5].title,
+            &*f[5].title,
             "Rule SEC101 matched in tokens.py; {literal braces} and a missing {7}."
         );
         // Rule descriptions are shared, not copied, between findings of one rule.
@@ -3059,7 +3072,7 @@ mod tests {
                 .is_some_and(|l| l.snippet.is_none())
         }));
         assert_eq!(
-            f[0].title,
+            &*f[0].title,
             "Identified a pattern that may indicate AWS credentials, risking unauthorized cloud \
              resource access and data breaches on AWS platforms."
         );
@@ -3082,10 +3095,10 @@ mod tests {
         let f = &report.findings[0];
         assert_eq!(f.kind, FindingKind::Secret);
         assert_eq!(
-            f.rule_id, "AWS Access Key",
+            &*f.rule_id, "AWS Access Key",
             "longest rule id prefix, not `AWS`"
         );
-        assert_eq!(f.title, "AWS Access Key");
+        assert_eq!(&*f.title, "AWS Access Key");
         assert_eq!(source(f), ("sarif default level", "warning"));
         let json = serde_json::to_string(&report.findings).expect("serialises");
         assert!(!json.contains("AKIAZQ3DT5VEXAMPLE7Q"));
@@ -3202,7 +3215,7 @@ mod tests {
             "results": [{"level": "error", "message": {"text": "first"},
                          "message": {"text": "last message wins"}}]}]}"#;
         let report = parse_str(doc).expect("a repeated message is not deciding");
-        assert_eq!(report.findings[0].title, "last message wins");
+        assert_eq!(&*report.findings[0].title, "last message wins");
         let err = parse_str(&doc.replace(
             r#""level": "error","#,
             r#""level": "error", "level": "note","#,
@@ -3248,7 +3261,7 @@ mod tests {
         let f = &report.findings;
         assert_eq!(f.len(), 2);
         assert_eq!(report.scanners[0].name.as_ref(), "unnamed SARIF tool");
-        assert_eq!(f[0].rule_id, "17");
+        assert_eq!(&*f[0].rule_id, "17");
         assert_eq!(f[0].severity, Severity::Unknown);
         assert_eq!(*f[0].extra.tool_fingerprints, ["[0]=1", "[1].a.b[1]=2.5"]);
         assert!(f[0].suppression.is_none());
@@ -3260,7 +3273,7 @@ mod tests {
                 ..Region::default()
             })
         );
-        assert_eq!(f[1].title, "result of unnamed SARIF tool");
+        assert_eq!(&*f[1].title, "result of unnamed SARIF tool");
     }
 
     #[test]

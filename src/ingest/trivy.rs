@@ -695,9 +695,9 @@ impl Template {
             fingerprint: self.placeholder,
             scanner: self.scanner.clone(),
             kind,
-            rule_id,
-            vuln_ids: Vec::new(),
-            title,
+            rule_id: rule_id.into(),
+            vuln_ids: Box::default(),
+            title: title.into(),
             description: None,
             severity,
             severity_source,
@@ -736,7 +736,7 @@ impl Template {
                 Some(c) => match Severity::from_score(c.score) {
                     Some(s) => (
                         s,
-                        SeveritySource::new(c.field, format!("{} ({})", c.score, c.source)),
+                        SeveritySource::new(c.field, &format!("{} ({})", c.score, c.source)),
                     ),
                     None => unknown(&v.severity),
                 },
@@ -762,7 +762,7 @@ impl Template {
                 ids.push(vid);
             }
         }
-        f.vuln_ids = ids;
+        f.vuln_ids = ids.into();
 
         let layer = v
             .layer
@@ -791,7 +791,7 @@ impl Template {
         }
         if let Some(fixed) = v.fixed_version.get() {
             f.fix = Some(Fix {
-                fixed_version: Some(fixed.to_owned()),
+                fixed_version: Some(fixed.into()),
                 solution: None,
             });
         }
@@ -2342,7 +2342,7 @@ mod tests {
             .findings
             .iter()
             .find(|f| {
-                f.rule_id == rule_id
+                *f.rule_id == *rule_id
                     && f.location.package.as_ref().map_or("", |p| p.name.as_str()) == pkg
             })
             .unwrap_or_else(|| panic!("no finding {rule_id} / {pkg}"))
@@ -2400,8 +2400,8 @@ mod tests {
         // the nvd V2 10.0 is not consulted while a V3 score exists.
         let v3 = find(&r, "CVE-2024-2511", "libssl3");
         assert_eq!(v3.severity, Severity::High);
-        assert_eq!(v3.severity_source.field, "trivy CVSS V3Score");
-        assert_eq!(&*v3.severity_source.raw, "7.5 (nvd)");
+        assert_eq!(v3.severity_source.field(), "trivy CVSS V3Score");
+        assert_eq!(v3.severity_source.raw(), "7.5 (nvd)");
         let cvss = v3.extra.cvss().expect("cvss kept");
         assert_eq!((cvss.score, cvss.source.as_str()), (7.5, "nvd"));
         assert_eq!(
@@ -2454,7 +2454,7 @@ mod tests {
              "CVSS": {"ghsa": {"V40Score": 9.3, "V2Score": 5.0}}}]}]}"#;
         let r = parse_named(doc, "x").expect("parses");
         assert_eq!(r.findings[0].severity, Severity::Critical);
-        assert_eq!(r.findings[0].severity_source.field, "trivy CVSS V40Score");
+        assert_eq!(r.findings[0].severity_source.field(), "trivy CVSS V40Score");
     }
 
     #[test]
@@ -2463,7 +2463,7 @@ mod tests {
         let f = find(&r, "CVE-2024-6387", "openssh-server");
         assert_eq!(f.kind, FindingKind::Vulnerability);
         assert_eq!(
-            f.title,
+            &*f.title,
             "openssh: regreSSHion - RCE in OpenSSH's server, on glibc-based Linux systems"
         );
         let ids: Vec<(VulnIdKind, &str)> =
@@ -2789,7 +2789,7 @@ mod tests {
             .findings
             .iter()
             .map(|f| &**f)
-            .filter(|f| f.rule_id == "CVE-2022-42003")
+            .filter(|f| f.rule_id.as_ref() == "CVE-2022-42003")
             .collect();
         assert_eq!(jars.len(), 2);
         assert_ne!(jars[0].fingerprint, jars[1].fingerprint);
@@ -2814,12 +2814,12 @@ mod tests {
             .map(|f| &**f)
             .filter(|f| f.kind == FindingKind::Misconfiguration)
             .collect();
-        let ids: Vec<&str> = m.iter().map(|f| f.rule_id.as_str()).collect();
+        let ids: Vec<&str> = m.iter().map(|f| f.rule_id.as_ref()).collect();
         // DS013 has no ID: the AVDID stands in.
         assert_eq!(ids, ["DS002", "DS026", "AVD-DS-0013"]);
         let ds002 = m[0];
         assert_eq!(ds002.severity, Severity::High);
-        assert_eq!(ds002.title, "Image user should not be 'root'");
+        assert_eq!(&*ds002.title, "Image user should not be 'root'");
         assert_eq!(ds002.extra.rule_name.as_deref(), Some("AVD-DS-0002"));
         assert_eq!(
             ds002.fix.as_ref().and_then(|f| f.solution.as_deref()),
@@ -2880,8 +2880,8 @@ mod tests {
             .map(|f| &**f)
             .filter(|f| f.kind == FindingKind::Secret)
             .collect();
-        assert_eq!(s[0].rule_id, "aws-secret-access-key");
-        assert_eq!(s[0].title, "AWS Secret Access Key");
+        assert_eq!(&*s[0].rule_id, "aws-secret-access-key");
+        assert_eq!(&*s[0].title, "AWS Secret Access Key");
         assert_eq!(s[0].severity, Severity::Critical);
         assert_eq!(*s[0].extra.tags, ["secret", "AWS"]);
         let file = s[0].location.file.as_ref().expect("file");
@@ -2911,7 +2911,7 @@ mod tests {
             .collect();
         let got: Vec<(&str, &str, Severity)> = l
             .iter()
-            .map(|f| (f.rule_id.as_str(), f.title.as_str(), f.severity))
+            .map(|f| (f.rule_id.as_ref(), &*f.title, f.severity))
             .collect();
         assert_eq!(
             got,
@@ -2968,10 +2968,10 @@ mod tests {
         // An entry that is only a package name is still a finding, of unknown severity.
         let bare = find(&r, "", "minimist");
         assert_eq!(bare.severity, Severity::Unknown);
-        assert_eq!(bare.severity_source.field, "trivy Severity");
-        assert_eq!(&*bare.severity_source.raw, "");
+        assert_eq!(bare.severity_source.field(), "trivy Severity");
+        assert_eq!(bare.severity_source.raw(), "");
         assert_eq!(
-            bare.title,
+            &*bare.title,
             "Vulnerability without VulnerabilityID in minimist"
         );
         assert!(bare.vuln_ids.is_empty());
@@ -3028,7 +3028,7 @@ mod tests {
         let got: Vec<(FindingKind, String, &str)> = r
             .findings
             .iter()
-            .map(|f| (f.kind, resource(f), f.rule_id.as_str()))
+            .map(|f| (f.kind, resource(f), f.rule_id.as_ref()))
             .collect();
         assert_eq!(
             got,
@@ -3103,7 +3103,7 @@ mod tests {
             .findings
             .iter()
             .map(|f| &**f)
-            .filter(|f| f.rule_id == "KSV003")
+            .filter(|f| f.rule_id.as_ref() == "KSV003")
             .collect();
         assert_eq!(resource(ksv003[1]), "kube-system/DaemonSet/aws-node");
         assert_ne!(ksv003[0].fingerprint, ksv003[1].fingerprint);
@@ -3111,7 +3111,7 @@ mod tests {
             .findings
             .iter()
             .map(|f| &**f)
-            .filter(|f| f.rule_id == "CVE-2011-3374")
+            .filter(|f| f.rule_id.as_ref() == "CVE-2011-3374")
             .collect();
         assert_ne!(apt[0].fingerprint, apt[1].fingerprint);
         assert_eq!(
@@ -3265,7 +3265,7 @@ mod tests {
         assert_eq!(v.references.len(), 1);
         assert_eq!(v.extra.status(), Some("fixed"));
         let m = &r.findings[1];
-        assert_eq!(m.rule_id, "AVD-AWS-0086");
+        assert_eq!(&*m.rule_id, "AVD-AWS-0086");
         let region = m
             .location
             .file

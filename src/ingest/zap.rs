@@ -405,9 +405,9 @@ impl<'c> Normaliser<'c> {
             fingerprint: fp.finish(),
             scanner: self.scanner.clone(),
             kind: FindingKind::Web,
-            rule_id,
-            vuln_ids: Vec::new(),
-            title,
+            rule_id: rule_id.into(),
+            vuln_ids: Box::default(),
+            title: title.into(),
             description,
             severity,
             severity_source,
@@ -1738,7 +1738,7 @@ mod tests {
         let f = &report.findings;
         // 3 alertitems on the first site, 2 on the second, none on the third; the alertitem
         // inside the comment is not a finding.
-        let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
+        let titles: Vec<&str> = f.iter().map(|f| &*f.title).collect();
         assert_eq!(
             titles,
             [
@@ -1750,7 +1750,7 @@ mod tests {
             ]
         );
         assert!(
-            f.iter().all(|f| f.rule_id != "40018"),
+            f.iter().all(|f| f.rule_id.as_ref() != "40018"),
             "commented-out alertitem"
         );
         let sevs: Vec<Severity> = f.iter().map(|f| f.severity).collect();
@@ -1766,16 +1766,16 @@ mod tests {
         );
         assert!(
             f.iter()
-                .all(|f| f.kind == FindingKind::Web && f.severity_source.field == "zap riskcode")
+                .all(|f| f.kind == FindingKind::Web && f.severity_source.field() == "zap riskcode")
         );
-        assert_eq!(&*f[0].severity_source.raw, "3");
+        assert_eq!(f[0].severity_source.raw(), "3");
         assert_eq!(f[0].severity_source.to_string(), "zap riskcode = 3");
-        assert_eq!(f[0].rule_id, "40012");
+        assert_eq!(&*f[0].rule_id, "40012");
         assert_eq!(
             f[0].extra.rule_name, None,
             "alertRef equal to pluginid is not repeated"
         );
-        assert_eq!(f[1].rule_id, "10020");
+        assert_eq!(&*f[1].rule_id, "10020");
         assert_eq!(f[1].extra.rule_name.as_deref(), Some("10020-1"));
 
         // Confidence scale, and confidence 0 = suppressed by the tool, still a finding.
@@ -1997,7 +1997,7 @@ mod tests {
         let sevs: Vec<Severity> = f.iter().map(|f| f.severity).collect();
         assert_eq!(sevs, [Severity::Medium, Severity::Info, Severity::Low]);
         // Numbers written as numbers instead of strings are read the same.
-        assert_eq!(&*f[1].severity_source.raw, "0");
+        assert_eq!(f[1].severity_source.raw(), "0");
         assert_eq!(f[1].confidence, Some(Confidence::FalsePositive));
         assert!(f[1].is_tool_suppressed());
         assert_eq!(web(&f[1]).count, Some(1));
@@ -2186,7 +2186,7 @@ mod tests {
               <alertitem><pluginid>1</pluginid><alert>&lt;&gt;&amp;&apos;&quot;&#65;&#x42;</alert>\
               <riskcode>1</riskcode></alertitem></alerts></site></OWASPZAPReport>",
         );
-        assert_eq!(r.findings[0].title, "<>&'\"AB");
+        assert_eq!(&*r.findings[0].title, "<>&'\"AB");
         assert_eq!(r.scanners[0].version.as_deref(), Some("2.9 & more"));
         assert!(parse(b"<OWASPZAPReport>&#0;</OWASPZAPReport>", &ctx()).is_err());
         assert!(parse(b"<OWASPZAPReport>&#xD800;</OWASPZAPReport>", &ctx()).is_err());
@@ -2198,7 +2198,7 @@ mod tests {
         let got: Vec<(Severity, &str)> = report
             .findings
             .iter()
-            .map(|f| (f.severity, &*f.severity_source.raw))
+            .map(|f| (f.severity, f.severity_source.raw()))
             .collect();
         assert_eq!(
             got,
@@ -2241,7 +2241,7 @@ mod tests {
         assert_eq!(r.findings.len(), 1);
         let f = &r.findings[0];
         assert_eq!(
-            (f.severity, f.rule_id.as_str()),
+            (f.severity, f.rule_id.as_ref()),
             (Severity::Medium, "10202")
         );
         assert_eq!(web(f).instances[0].uri, "http://b.test/x");
@@ -2332,7 +2332,7 @@ mod tests {
         assert_eq!(parse_ok(&lf).findings, parse_ok(crlf.as_bytes()).findings);
 
         let mut latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><OWASPZAPReport><site name=\"https://a.test\"><alerts><alertitem><pluginid>1</pluginid><alert>Caf\xe9</alert><riskcode>1</riskcode></alertitem></alerts></site></OWASPZAPReport>".to_vec();
-        assert_eq!(parse_ok(&latin1).findings[0].title, "Café");
+        assert_eq!(&*parse_ok(&latin1).findings[0].title, "Café");
         // Without the declaration those bytes are not UTF-8: an error, with its position.
         let root = latin1
             .windows(6)

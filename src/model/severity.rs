@@ -5,8 +5,11 @@
 //! raw value and the field that decided it in a [`SeveritySource`], so a reader can always see
 //! why a finding got the severity it has.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -108,30 +111,80 @@ impl<'de> Deserialize<'de> for Severity {
 /// Why a finding has its severity: which field decided it and the raw value found there.
 ///
 /// Rendered as e.g. `sarif security-severity on rule = 8.1` or `trivy Severity = HIGH`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SeveritySource {
-    /// The field that decided, named for a human (`trivy Severity`, `zap riskcode`,
-    /// `sarif security-severity on rule`, `sarif level on result`, ...).
-    pub field: &'static str,
-    /// The raw value as the report carried it (empty when the field was absent).
-    pub raw: Box<str>,
+///
+/// Shared: a report's findings carry a handful of distinct sources, and each finding is held
+/// until the end of the run (issue 7), so a finding holds a pointer to one copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeveritySource(Arc<SourceParts>);
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+struct SourceParts {
+    field: &'static str,
+    raw: Box<str>,
+}
+
+/// Sources made on this thread, by field and raw value, so that equal ones are one copy.
+/// Bounded: a report whose raw values are all different gets one copy per finding, as before
+/// sharing.
+type SourceCache = Vec<(&'static str, HashMap<Box<str>, SeveritySource>)>;
+const SOURCE_CACHE_PER_FIELD: usize = 1024;
+
+thread_local! {
+    static SOURCES: RefCell<SourceCache> = const { RefCell::new(Vec::new()) };
 }
 
 impl SeveritySource {
-    pub fn new(field: &'static str, raw: impl Into<String>) -> Self {
-        SeveritySource {
-            field,
-            raw: raw.into().into_boxed_str(),
-        }
+    /// `field` names the field that decided, for a human (`trivy Severity`, `zap riskcode`,
+    /// `sarif security-severity on rule`, `sarif level on result`, ...); `raw` is the value as
+    /// the report carried it (empty when the field was absent).
+    pub fn new(field: &'static str, raw: &str) -> Self {
+        SOURCES.with_borrow_mut(|cache| {
+            let i = match cache.iter().position(|(f, _)| *f == field) {
+                Some(i) => i,
+                None => {
+                    cache.push((field, HashMap::new()));
+                    cache.len() - 1
+                }
+            };
+            let by_raw = &mut cache[i].1;
+            if let Some(s) = by_raw.get(raw) {
+                return s.clone();
+            }
+            let s = SeveritySource(Arc::new(SourceParts {
+                field,
+                raw: raw.into(),
+            }));
+            if by_raw.len() < SOURCE_CACHE_PER_FIELD {
+                by_raw.insert(raw.into(), s.clone());
+            }
+            s
+        })
+    }
+
+    /// The field that decided.
+    pub fn field(&self) -> &'static str {
+        self.0.field
+    }
+
+    /// The raw value as the report carried it (empty when the field was absent).
+    pub fn raw(&self) -> &str {
+        &self.0.raw
+    }
+}
+
+/// Serialized as `{"field": ..., "raw": ...}`.
+impl Serialize for SeveritySource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
     }
 }
 
 impl fmt::Display for SeveritySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.raw.is_empty() {
-            f.write_str(self.field)
+        if self.raw().is_empty() {
+            f.write_str(self.field())
         } else {
-            write!(f, "{} = {}", self.field, self.raw)
+            write!(f, "{} = {}", self.field(), self.raw())
         }
     }
 }
@@ -167,5 +220,29 @@ mod tests {
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
         assert_eq!(" unknown ".parse::<Severity>(), Ok(Severity::Unknown));
         assert!("error".parse::<Severity>().is_err());
+    }
+
+    #[test]
+    fn equal_sources_are_one_copy_and_read_back_as_made() {
+        let a = SeveritySource::new("trivy Severity", "HIGH");
+        let b = SeveritySource::new("trivy Severity", "HIGH");
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        let c = SeveritySource::new("zap riskcode", "HIGH");
+        assert!(!Arc::ptr_eq(&a.0, &c.0));
+        assert_eq!((c.field(), c.raw()), ("zap riskcode", "HIGH"));
+        assert_eq!(a.to_string(), "trivy Severity = HIGH");
+        assert_eq!(
+            SeveritySource::new("sarif level", "").to_string(),
+            "sarif level"
+        );
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"field":"trivy Severity","raw":"HIGH"}"#
+        );
+        // Past the cache's bound, sources are still made, just not shared.
+        for i in 0..SOURCE_CACHE_PER_FIELD + 10 {
+            let raw = format!("{i}.5");
+            assert_eq!(SeveritySource::new("cvss", &raw).raw(), raw);
+        }
     }
 }

@@ -35,6 +35,7 @@
 //! the reports present, the baseline and the correlation come in through [`EvalContext`].
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use foldhash::HashSetExt;
 
@@ -116,24 +117,26 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
             applied: 0,
         })
         .collect();
-    // Each finding is decided on its own, on every core; waiver use is tallied after.
-    let decided: Vec<(Pre, Vec<usize>)> = subjects
+    // Each finding is decided on its own, on every core. Waiver matches are counted as they
+    // happen rather than kept per finding: with 10^5-10^6 findings a list beside each was
+    // the largest allocation of the run after the findings (issue 7).
+    let matched: Vec<AtomicU64> = policy.waivers.iter().map(|_| AtomicU64::new(0)).collect();
+    let mut pre: Vec<Pre> = subjects
         .par_iter()
-        .map(|s| {
-            let mut matched = Vec::new();
-            let p = pre_decide(policy, ctx, s, &mut matched, &mut Trace::off());
-            (p, matched)
+        .map_init(Vec::new, |scratch, s| {
+            scratch.clear();
+            let p = pre_decide(policy, ctx, s, scratch, &mut Trace::off());
+            for &w in scratch.iter() {
+                matched[w].fetch_add(1, Ordering::Relaxed);
+            }
+            p
         })
         .collect();
-    let mut pre: Vec<Pre> = Vec::with_capacity(decided.len());
-    for (p, matched) in decided {
-        for &w in &matched {
-            waivers[w].matched += 1;
-        }
-        if let Some(w) = p.waiver {
-            waivers[w].applied += 1;
-        }
-        pre.push(p);
+    for (use_, count) in waivers.iter_mut().zip(matched) {
+        use_.matched = count.into_inner();
+    }
+    for w in pre.iter().filter_map(|p| p.waiver) {
+        waivers[w as usize].applied += 1;
     }
     for (use_, w) in waivers.iter_mut().zip(&policy.waivers) {
         use_.state = if w.is_expired(ctx.today) {
@@ -160,10 +163,11 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
             && p.severity < t
         {
             if p.outcome.is_none() {
-                p.reason.push_str(&format!(
+                let raised = format!(
                     " (raised from {}: the highest severity in its correlation group)",
                     p.severity
-                ));
+                );
+                p.words_mut().reason.push_str(&raised);
             }
             p.severity = t;
         }
@@ -445,15 +449,49 @@ impl Trace {
 }
 
 /// The per-finding part of a decision: final, or left to the thresholds (`outcome: None`).
+/// One is held for every finding until all are decided, so it is kept small (issue 7): most
+/// findings reach the thresholds with no words of their own.
 struct Pre {
     outcome: Option<Outcome>,
     severity: Severity,
+    rule: Option<u32>,
+    waiver: Option<u32>,
+    /// `None` when both are empty.
+    words: Option<Box<PreWords>>,
+}
+
+#[derive(Default)]
+struct PreWords {
     /// The reason for a final outcome, or the severity note for the threshold step.
     reason: String,
     /// Appended to the threshold step's reason.
     suffix: String,
-    rule: Option<usize>,
-    waiver: Option<usize>,
+}
+
+impl Pre {
+    fn new(
+        outcome: Option<Outcome>,
+        severity: Severity,
+        rule: Option<usize>,
+        waiver: Option<usize>,
+        reason: String,
+        suffix: String,
+    ) -> Pre {
+        // Policies hold a handful of rules and waivers: an index always fits.
+        let small = |i: Option<usize>| i.and_then(|i| u32::try_from(i).ok());
+        Pre {
+            outcome,
+            severity,
+            rule: small(rule),
+            waiver: small(waiver),
+            words: (!reason.is_empty() || !suffix.is_empty())
+                .then(|| Box::new(PreWords { reason, suffix })),
+        }
+    }
+
+    fn words_mut(&mut self) -> &mut PreWords {
+        self.words.get_or_insert_with(Default::default)
+    }
 }
 
 /// Explain lists every rule and waiver with why it did not match, up to this many.
@@ -486,13 +524,15 @@ fn pre_decide(
     }
     // Said after any decision this finding gets once its tool suppression was not trusted.
     let mut suffix = String::new();
-    let pre = |outcome, reason: String, waiver, suffix: &str| Pre {
-        outcome: Some(outcome),
-        severity,
-        reason: format!("{reason}{suffix}"),
-        suffix: String::new(),
-        rule,
-        waiver,
+    let pre = |outcome, reason: String, waiver, suffix: &str| {
+        Pre::new(
+            Some(outcome),
+            severity,
+            rule,
+            waiver,
+            format!("{reason}{suffix}"),
+            String::new(),
+        )
     };
 
     // 2. Tool suppression.
@@ -645,14 +685,7 @@ fn pre_decide(
     }
 
     trace.say(|| format!("thresholds decide at severity {severity}"));
-    Pre {
-        outcome: None,
-        severity,
-        reason: note,
-        suffix,
-        rule,
-        waiver: None,
-    }
+    Pre::new(None, severity, rule, None, note, suffix)
 }
 
 fn first_matching_rule(policy: &Policy, subject: &Subject<'_>, trace: &mut Trace) -> Option<usize> {
@@ -687,11 +720,11 @@ fn finish(
     let Pre {
         outcome,
         severity,
-        reason,
-        suffix,
         rule,
         waiver,
+        words,
     } = p;
+    let PreWords { reason, suffix } = words.map(|w| *w).unwrap_or_default();
     if let Some(outcome) = outcome {
         return Decision {
             outcome,

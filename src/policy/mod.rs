@@ -312,12 +312,13 @@ pub struct Decision {
     /// Which rule, threshold or waiver decided, in words. Shared: findings decided for the same
     /// reason hold one copy (issue 7: a decision is kept for every finding until the end).
     pub reason: Text,
-    /// Index into [`Policy::rules`] of the first rule that matched, if any.
+    /// Index into [`Policy::rules`] of the first rule that matched, if any. (`u32`: one
+    /// decision is kept per finding, and a policy's rules and waivers are few.)
     #[serde(skip)]
-    pub rule: Option<usize>,
+    pub rule: Option<u32>,
     /// Index into [`Policy::waivers`] of the waiver that applied (outcome `waived`).
     #[serde(skip)]
-    pub waiver: Option<usize>,
+    pub waiver: Option<u32>,
 }
 
 #[cfg(test)]

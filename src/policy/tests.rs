@@ -400,7 +400,7 @@ fn rule_ids_match_vulnerability_aliases_and_scanner_matches_format_names() {
         "#,
     );
     let mut f = code("some-rule", Severity::High, "pom.xml");
-    f.vuln_ids = vec![VulnId::parse("GHSA-jfh8-c2jp-5v3q").expect("id")];
+    f.vuln_ids = vec![VulnId::parse("GHSA-jfh8-c2jp-5v3q").expect("id")].into();
     assert_eq!(one(&p, &f).outcome, Outcome::Ignored);
     // The same id from a Trivy report is not a SARIF finding.
     let mut t = vuln(
@@ -409,8 +409,9 @@ fn rule_ids_match_vulnerability_aliases_and_scanner_matches_format_names() {
         "log4j",
         Some("2.15.0"),
     );
-    t.vuln_ids
-        .push(VulnId::parse("GHSA-jfh8-c2jp-5v3q").expect("id"));
+    let mut ids = t.vuln_ids.into_vec();
+    ids.push(VulnId::parse("GHSA-jfh8-c2jp-5v3q").expect("id"));
+    t.vuln_ids = ids.into();
     assert_eq!(one(&p, &t).outcome, Outcome::Fail);
 }
 

@@ -282,7 +282,7 @@ pub fn title(group: &Group<'_>) -> String {
     let raw = match group.by {
         GroupBy::Fingerprint => {
             let mut t = format!("{}: {}", first.decision.effective_severity, f.rule_id);
-            if f.title != f.rule_id && !f.title.is_empty() {
+            if *f.title != *f.rule_id && !f.title.is_empty() {
                 t.push_str(&format!(" {}", f.title));
             }
             let place = f.location.display_short();
@@ -303,7 +303,7 @@ pub fn title(group: &Group<'_>) -> String {
         },
         GroupBy::Rule => {
             let mut t = format!("{worst}: {}", f.rule_id);
-            if f.title != f.rule_id && !f.title.is_empty() {
+            if *f.title != *f.rule_id && !f.title.is_empty() {
                 t.push_str(&format!(" {}", f.title));
             }
             t.push_str(&format!(" ({})", plural_word(n, "location")));
@@ -421,7 +421,7 @@ fn finding_section(e: &Evaluated, heading: bool) -> String {
     }
     s.push_str("\n**What:** ");
     s.push_str(&code_span(&for_terminal(&f.rule_id, 120)));
-    if !f.title.is_empty() && f.title != f.rule_id {
+    if !f.title.is_empty() && *f.title != *f.rule_id {
         s.push_str(&format!(
             " — {}",
             escape_markdown_text_truncated(&f.title, 300)
@@ -1095,7 +1095,7 @@ mod tests {
             .findings
             .iter()
             .filter(|e| is_selected(e, &enabled()))
-            .map(|e| e.finding.rule_id.as_str())
+            .map(|e| e.finding.rule_id.as_ref())
             .collect();
         // The high secret blocks too, but is below open_on = critical.
         assert_eq!(selected, ["CVE-2021-44228"]);
@@ -1124,7 +1124,7 @@ mod tests {
             .findings
             .iter()
             .filter(|e| is_selected(e, &cfg))
-            .map(|e| e.finding.rule_id.as_str())
+            .map(|e| e.finding.rule_id.as_ref())
             .collect();
         assert_eq!(selected, ["CVE-2021-44228", "10038"]);
     }

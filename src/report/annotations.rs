@@ -294,7 +294,7 @@ mod tests {
             .flat_map(|i| {
                 sample.findings.iter().map(move |e| {
                     let mut f = e.finding.clone();
-                    f.rule_id = format!("{}-{i:02}", f.rule_id);
+                    f.rule_id = format!("{}-{i:02}", f.rule_id).into();
                     f
                 })
             })

@@ -147,10 +147,12 @@ fn sample_inputs() -> Vec<Input> {
         SeveritySource::new("trivy Severity", "CRITICAL"),
         "reports/trivy.json",
     );
-    log4j.vuln_ids.push(VulnId {
+    let mut ids = std::mem::take(&mut log4j.vuln_ids).into_vec();
+    ids.push(VulnId {
         kind: crate::model::VulnIdKind::Ghsa,
         id: "GHSA-jfh8-c2jp-5v3q".into(),
     });
+    log4j.vuln_ids = ids.into();
     log4j.description = Some(Arc::from(
         "Apache Log4j2 JNDI features do not protect against attacker controlled LDAP endpoints.",
     ));
@@ -188,7 +190,7 @@ fn sample_inputs() -> Vec<Input> {
         SeveritySource::new("trivy Severity", "HIGH"),
         "reports/trivy.json",
     );
-    secret.vuln_ids.clear();
+    secret.vuln_ids = Box::default();
     secret.location = Location {
         target: Some("deploy/.env".into()),
         file: Some(Box::new(FileLocation {
@@ -586,7 +588,7 @@ mod tests {
         assert_eq!(v.count(Outcome::Fail), 2);
         assert_eq!(v.count(Outcome::Suppressed), 2);
         assert_eq!(v.count(Outcome::Warn), 4);
-        assert_eq!(v.findings[0].finding.rule_id, "CVE-2021-44228");
+        assert_eq!(&*v.findings[0].finding.rule_id, "CVE-2021-44228");
     }
 
     #[test]
@@ -608,7 +610,7 @@ mod tests {
         let fixed: Vec<&str> = v
             .baseline
             .as_ref()
-            .map(|b| b.fixed.iter().map(|e| e.rule_id.as_str()).collect())
+            .map(|b| b.fixed.iter().map(|e| e.rule_id.as_ref()).collect())
             .unwrap_or_default();
         assert_eq!(fixed, ["python.flask.security.audit.debug-enabled"]);
         // Blocking: the new secret, and Log4Shell (both entries) past its critical grace.
@@ -664,7 +666,7 @@ mod tests {
         let unknown = v
             .findings
             .iter()
-            .find(|f| f.finding.rule_id == "TEMP-0841856-B18BAF")
+            .find(|f| f.finding.rule_id.as_ref() == "TEMP-0841856-B18BAF")
             .expect("unknown");
         assert_eq!(unknown.decision.outcome, Outcome::Warn);
         assert_eq!(v.status, crate::verdict::Status::Fail);

@@ -280,7 +280,7 @@ impl<'a> JsonFinding<'a> {
             waiver: e
                 .decision
                 .waiver
-                .and_then(|i| policy.waivers.get(i))
+                .and_then(|i| policy.waivers.get(i as usize))
                 .map(JsonWaiver::from),
             status: f.extra.status(),
             cvss: f.extra.cvss(),

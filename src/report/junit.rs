@@ -160,7 +160,7 @@ fn finding_case(xml: &mut String, classname: &str, e: &Evaluated) {
     let f = &e.finding;
     let location = f.location.display_short();
     let name = if location.is_empty() {
-        f.rule_id.clone()
+        f.rule_id.to_string()
     } else {
         format!("{} {}", f.rule_id, location)
     };

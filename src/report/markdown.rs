@@ -710,7 +710,7 @@ mod tests {
         let findings = (0..n)
             .map(|i| {
                 let mut f = sample.findings[i % sample.findings.len()].finding.clone();
-                f.rule_id = format!("bulk-{i}");
+                f.rule_id = format!("bulk-{i}").into();
                 f.fingerprint = crate::model::Fingerprint::builder("bulk")
                     .field(&i.to_string())
                     .finish();

@@ -963,7 +963,7 @@ fn build_result(
         severity: f.severity,
         effective_severity: d.effective_severity,
         severity_source: f.severity_source.to_string(),
-        title: (plain_title != f.title).then_some(f.title.as_str()),
+        title: (plain_title != *f.title).then_some(&*f.title),
         description,
         vuln_ids: &f.vuln_ids,
         cwes: &f.cwes,
@@ -2351,7 +2351,7 @@ mod tests {
         same.references = references.clone();
         let mut own = finding("Semgrep", None, "r", Severity::Low, 3);
         own.fix = Some(Fix {
-            fixed_version: Some("1.2.3".to_owned()),
+            fixed_version: Some("1.2.3".into()),
             solution: None,
         });
         let (doc, _, _) = rendered(&verdict_of(vec![first, same, own]));
@@ -2466,7 +2466,7 @@ mod tests {
         let mut verdict = sample_verdict();
         let rules = ["CVE-2021-44228", "aws-access-key-id"];
         for e in &mut verdict.findings {
-            if e.finding.rule_id == rules[0] {
+            if *e.finding.rule_id == *rules[0] {
                 e.decision = Decision {
                     outcome: Outcome::Waived,
                     effective_severity: Severity::Critical,
@@ -2474,7 +2474,7 @@ mod tests {
                     rule: None,
                     waiver: None,
                 };
-            } else if e.finding.rule_id == rules[1] {
+            } else if *e.finding.rule_id == *rules[1] {
                 e.decision = Decision {
                     outcome: Outcome::Ignored,
                     effective_severity: Severity::High,
@@ -2926,8 +2926,8 @@ mod tests {
             }),
             kind: FindingKind::Code,
             rule_id: rule.into(),
-            vuln_ids: vec![],
-            title: format!("finding {n}"),
+            vuln_ids: Box::default(),
+            title: format!("finding {n}").into(),
             description: None,
             severity: sev,
             severity_source: SeveritySource::new("test", ""),
