@@ -176,15 +176,13 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
     // Baseline: new or existing (a correlated group is existing if any member is, since the
     // earliest date), then which existing findings may not block yet.
     let statuses = baseline_statuses(ctx, subjects);
-    let exemptions: Vec<Option<Exemption>> = pre
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            statuses
-                .get(i)
-                .and_then(|s| exemption(policy, *s, p.severity, ctx.today))
-        })
-        .collect();
+    // Worked out where needed rather than kept per finding (issue 7: one entry per finding
+    // until the end; without a baseline there are none).
+    let exemption_of = |i: usize, p: &Pre| {
+        statuses
+            .get(i)
+            .and_then(|s| exemption(policy, *s, p.severity, ctx.today))
+    };
 
     // Thresholds: count what reached step 6, per effective severity, for `max`; a correlated
     // group counts once. `gated` leaves out exempt findings (they cannot block); `all` is what
@@ -202,20 +200,20 @@ pub fn evaluate(policy: &Policy, ctx: &EvalContext<'_>, subjects: &[Subject<'_>]
             continue;
         }
         *all.entry(p.severity).or_default() += 1;
-        if exemptions[i].is_none() {
+        if exemption_of(i, p).is_none() {
             *gated.entry(p.severity).or_default() += 1;
         }
     }
     let mut reasons = Reasons::new();
     let decisions = pre
         .into_iter()
-        .zip(&exemptions)
         .enumerate()
-        .map(|(i, (p, exempt))| {
+        .map(|(i, p)| {
+            let exempt = exemption_of(i, &p);
             let counts = if exempt.is_some() { &all } else { &gated };
             let mut d = finish(policy, p, counts, &mut reasons);
             let status = statuses.get(i).copied();
-            apply_baseline(policy, &mut d, status, *exempt, ctx.today, &mut reasons);
+            apply_baseline(policy, &mut d, status, exempt, ctx.today, &mut reasons);
             d
         })
         .collect();
