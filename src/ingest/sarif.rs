@@ -126,6 +126,9 @@ fn parse_with(
     ctx: &ParseContext,
     pipeline: bool,
 ) -> Result<ParsedReport, IngestError> {
+    if pipeline && let Some(report) = read_single_pass(bytes, ctx) {
+        return Ok(report);
+    }
     // Pass 1: everything but results.
     let log: Log<'_> = match json::from_slice(bytes) {
         Ok(log) => log,
@@ -184,26 +187,33 @@ fn parse_with(
     // and gives it back as it goes.
     ctx.release.restart();
     let acc = read_results(bytes, &contexts, ctx, capacity, pipeline)?;
+    let scanners = contexts
+        .iter()
+        .map(|c| Scanner::clone(&c.scanner))
+        .collect();
+    Ok(report(notes, scanners, acc))
+}
+
+/// The report of a log read: `notes` are the log's and its runs' (before any result), then
+/// the results' tallies.
+fn report(notes: Vec<String>, scanners: Vec<Scanner>, acc: Acc) -> ParsedReport {
     let mut stats = ReportStats {
-        runs: Some(runs.len() as u64),
+        runs: Some(scanners.len() as u64),
         non_fail_results: acc.non_fail,
         notes,
         ..ReportStats::default()
     };
-    if runs.is_empty() {
+    if scanners.is_empty() {
         stats
             .notes
             .push("the log holds no tool run (`runs` is empty)".to_owned());
     }
     stats.notes.extend(acc.notes);
-    Ok(ParsedReport {
-        scanners: contexts
-            .iter()
-            .map(|c| Scanner::clone(&c.scanner))
-            .collect(),
+    ParsedReport {
+        scanners,
         findings: acc.findings,
         stats,
-    })
+    }
 }
 
 fn unsupported_version(version: &str) -> IngestError {
@@ -1448,6 +1458,9 @@ enum Event<'de> {
     Result(Box<RawResult<'de>>),
     /// The current run's object ends.
     RunEnd,
+    /// Single pass only: run `i`'s context (everything but its results), sent when its
+    /// `results` key is reached, or at its end when it has none; its events follow.
+    Context(usize, Arc<RunInfo<'de>>),
 }
 
 /// Where the reader puts events: applied at once, batched to another thread, or dropped.
@@ -1518,6 +1531,8 @@ impl<'c, 'r> Applier<'c, 'r> {
                     acc.finish_run(ctx, std::mem::take(&mut self.run));
                 }
             }
+            // Only the single pass sends contexts, and it has no applier.
+            Event::Context(..) => {}
         }
     }
 }
@@ -1649,6 +1664,321 @@ fn read_pipelined(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The single pass
+// ---------------------------------------------------------------------------------------------
+
+/// Reads a large log once instead of twice, when its shape allows: every run's `tool` (and
+/// `originalUriBaseIds`, `artifacts`, `logicalLocations`) before its `results`, as CodeQL,
+/// Trivy's template and most producers write them, each key once. A scoped thread reads the
+/// whole log and sends each run's context as its `results` key is reached, then its results;
+/// this thread converts them with exactly the code and the context of pass 2, so the report
+/// is the one the two passes make.
+///
+/// `None` when the log is not of that shape (results before the tool, as Semgrep writes them;
+/// a context key after the results; a repeated key) or has any error: the two passes then read
+/// it, and they report errors with their position. Work done before giving up is dropped.
+fn read_single_pass(bytes: &[u8], ctx: &ParseContext) -> Option<ParsedReport> {
+    use std::sync::mpsc;
+    let (log, converted) = std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Vec<Event<'_>>>(BATCHES_IN_FLIGHT);
+        // Batches are not handed back: there are few, and this side keeps no buffer.
+        let (_spare_tx, spare_rx) = mpsc::channel();
+        let reader = std::thread::Builder::new()
+            .name("sarif-reader".into())
+            .spawn_scoped(scope, move || {
+                let mut sink = Batcher {
+                    batch: Vec::with_capacity(BATCH),
+                    tx,
+                    spare: spare_rx,
+                };
+                let mut de = serde_json::Deserializer::from_slice(bytes);
+                let log = SingleTop { sink: &mut sink }.deserialize(&mut de);
+                let log = log.and_then(|log| de.end().map(|()| log));
+                if log.is_ok() {
+                    sink.flush();
+                }
+                log
+            })
+            .ok()?;
+        let converted = convert_single_pass(
+            &mut EventStream {
+                rx,
+                batch: Vec::new().into_iter(),
+            },
+            ctx,
+        );
+        match reader.join() {
+            Ok(log) => Some((log.ok()?, converted)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })?;
+    // The checks of the two passes, on what the single pass saw.
+    let version = log.version.get().map(str::trim);
+    if version.is_some_and(|v| v != SUPPORTED_VERSION) || log.runs.is_none() {
+        return None;
+    }
+    let mut notes = Vec::new();
+    if version.is_none() {
+        if !log.schema.get().is_some_and(|s| s.contains("2.1.0")) {
+            return None;
+        }
+        notes.push(
+            "the log has no `version`; read as SARIF 2.1.0 because its `$schema` says so"
+                .to_owned(),
+        );
+    }
+    let SinglePassRuns {
+        notes: run_notes,
+        scanners,
+        acc,
+    } = converted;
+    notes.extend(run_notes);
+    Some(report(notes, scanners, acc))
+}
+
+/// What the converting side of the single pass made.
+#[derive(Default)]
+struct SinglePassRuns {
+    /// Notes from the runs' contexts, in run order.
+    notes: Vec<String>,
+    scanners: Vec<Scanner>,
+    acc: Acc,
+}
+
+/// Events from the reading thread, one at a time; `None` once it has stopped.
+struct EventStream<'de> {
+    rx: std::sync::mpsc::Receiver<Vec<Event<'de>>>,
+    batch: std::vec::IntoIter<Event<'de>>,
+}
+
+impl<'de> EventStream<'de> {
+    fn next(&mut self) -> Option<Event<'de>> {
+        loop {
+            if let Some(event) = self.batch.next() {
+                return Some(event);
+            }
+            self.batch = self.rx.recv().ok()?.into_iter();
+        }
+    }
+}
+
+/// The converting side of the single pass: each run's context, then its results, converted
+/// as pass 2 converts them.
+fn convert_single_pass(events: &mut EventStream<'_>, ctx: &ParseContext) -> SinglePassRuns {
+    let mut out = SinglePassRuns::default();
+    while let Some(event) = events.next() {
+        // Between runs the reader sends nothing but contexts.
+        let Event::Context(index, info) = event else {
+            continue;
+        };
+        let run_ctx = RunCtx::new(index, &info, &mut out.notes);
+        let mut run = RunAcc {
+            findings_start: out.acc.findings.len(),
+            ..RunAcc::default()
+        };
+        while let Some(event) = events.next() {
+            match event {
+                Event::Results(state) => run.state = state,
+                Event::Result(raw) => {
+                    if let Some(at) = raw.rule_id.position().or(raw.message.text.position()) {
+                        ctx.release.consumed(at);
+                    }
+                    if let Some(f) = convert(*raw, &run_ctx, &ctx.input, &mut run) {
+                        out.acc.findings.push(Box::new(f));
+                    }
+                }
+                Event::RunEnd => break,
+                Event::Runs | Event::RunStart(_) | Event::Context(..) => {}
+            }
+        }
+        out.acc.finish_run(&run_ctx, run);
+        out.scanners.push(Scanner::clone(&run_ctx.scanner));
+    }
+    out
+}
+
+/// The log as the single pass reads it: the version checks are made after the fact.
+struct SinglePassLog<'a> {
+    version: LStr<'a>,
+    schema: LStr<'a>,
+    /// The number of runs; `None` when `runs` is absent or null (the two passes say why).
+    runs: Option<usize>,
+}
+
+/// Gives up the single pass (the two passes read the log).
+fn not_single<E: de::Error>() -> E {
+    E::custom("the log needs two passes")
+}
+
+struct SingleTop<'s, K> {
+    sink: &'s mut K,
+}
+
+impl<'de, K: Sink<'de>> DeserializeSeed<'de> for SingleTop<'_, K> {
+    type Value = SinglePassLog<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, K: Sink<'de>> Visitor<'de> for SingleTop<'_, K> {
+    type Value = SinglePassLog<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a SARIF log object")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut log = SinglePassLog {
+            version: LStr::default(),
+            schema: LStr::default(),
+            runs: None,
+        };
+        let mut runs_seen = false;
+        while let Some(key) = map.next_key_seed(KeySeed(&["version", "$schema", "runs"]))? {
+            match key {
+                Some(0) => log.version = map.next_value()?,
+                Some(1) => log.schema = map.next_value()?,
+                Some(_) => {
+                    if std::mem::replace(&mut runs_seen, true) {
+                        return Err(not_single());
+                    }
+                    log.runs = map.next_value_seed(SingleRuns {
+                        sink: &mut *self.sink,
+                    })?;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(log)
+    }
+}
+
+struct SingleRuns<'s, K> {
+    sink: &'s mut K,
+}
+
+impl<'de, K: Sink<'de>> DeserializeSeed<'de> for SingleRuns<'_, K> {
+    type Value = Option<usize>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, K: Sink<'de>> Visitor<'de> for SingleRuns<'_, K> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of SARIF runs")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(SingleRun {
+                index,
+                sink: &mut *self.sink,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(Some(index))
+    }
+}
+
+struct SingleRun<'s, K> {
+    index: usize,
+    sink: &'s mut K,
+}
+
+impl<'de, K: Sink<'de>> DeserializeSeed<'de> for SingleRun<'_, K> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, K: Sink<'de>> Visitor<'de> for SingleRun<'_, K> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a SARIF run object")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        const KEYS: &[&str] = &[
+            "tool",
+            "originalUriBaseIds",
+            "artifacts",
+            "logicalLocations",
+            "results",
+        ];
+        let mut info = RunInfo::default();
+        // Keys met (bit per entry of KEYS): a repeat gives the single pass up.
+        let mut seen = 0u8;
+        let mut sent = false;
+        while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
+            let Some(i) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if seen & (1 << i) != 0 {
+                return Err(not_single());
+            }
+            seen |= 1 << i;
+            if sent {
+                // What converts a result must be complete when the results come, unless what
+                // comes later would not have changed a thing: Trivy writes
+                // `originalUriBaseIds` after the results, with only an absolute root, which
+                // paths are never resolved against.
+                let harmless = match i {
+                    1 => map
+                        .next_value::<LMap<'de, ArtifactLocation<'de>>>()?
+                        .0
+                        .iter()
+                        .all(|(_, base)| base.uri.text().is_none_or(is_absolute_base)),
+                    2 => map.next_value::<LVec<Artifact<'de>>>()?.0.is_empty(),
+                    3 => map.next_value::<LVec<LogicalLocation<'de>>>()?.0.is_empty(),
+                    _ => false,
+                };
+                if !harmless {
+                    return Err(not_single());
+                }
+                continue;
+            }
+            match i {
+                0 => info.tool = map.next_value()?,
+                1 => info.bases = map.next_value()?,
+                2 => info.artifacts = map.next_value()?,
+                3 => info.logical = map.next_value()?,
+                _ => {
+                    if seen & 1 == 0 {
+                        return Err(not_single());
+                    }
+                    let context = Arc::new(std::mem::take(&mut info));
+                    self.sink.push(Event::Context(self.index, context));
+                    sent = true;
+                    map.next_value_seed(ResultsSeed {
+                        sink: &mut *self.sink,
+                    })?;
+                }
+            }
+        }
+        if !sent {
+            self.sink.push(Event::Context(self.index, Arc::new(info)));
+        }
+        self.sink.push(Event::RunEnd);
+        Ok(())
+    }
 }
 
 /// The log object in pass 2: only `runs` is read.
@@ -2445,6 +2775,11 @@ fn has_scheme(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
+/// A base URI paths are not resolved against (see [`resolve_uri`]).
+fn is_absolute_base(base_uri: &str) -> bool {
+    has_scheme(base_uri) || base_uri.starts_with('/')
+}
+
 /// Resolves `uri` against its `uriBaseId` through `originalUriBaseIds`, then shows it as a
 /// path when it is a file; `None` when no base applies (the path is then `display_uri(uri)`).
 fn resolve_uri(
@@ -2465,7 +2800,7 @@ fn resolve_uri(
         let Some(base_uri) = base.uri.text() else {
             break;
         };
-        if has_scheme(base_uri) || base_uri.starts_with('/') {
+        if is_absolute_base(base_uri) {
             // An absolute root (`file:///home/runner/work/repo/`) is one machine's checkout:
             // keep the path relative to it, which is what code scanning, annotations and
             // baselines need, and what stays the same across runners.
@@ -3335,6 +3670,97 @@ mod tests {
                 (a, b) => panic!("{name}: {:?} vs {:?}", a.err(), b.err()),
             }
         }
+    }
+
+    #[test]
+    fn the_single_pass_reads_what_the_two_passes_read_or_gives_up() {
+        let result = |i: usize| {
+            format!(
+                r#"{{"ruleId": "R{}", "level": "{}", "message": {{"text": "m{i}"}},
+                    "locations": [{{"physicalLocation": {{"artifactLocation":
+                        {{"uri": "f{i}.c", "uriBaseId": "SRC"}}}}}}]}}"#,
+                i % 3,
+                ["error", "warning", "odd"][i % 3]
+            )
+        };
+        let results = |n: usize| (0..n).map(result).collect::<Vec<_>>().join(",");
+        let tool = r#""tool": {"driver": {"name": "T", "rules": [{"id": "R0"}, {"id": "R1"}]}}"#;
+        let log = |runs: String| format!(r#"{{"version": "2.1.0", "runs": [{runs}]}}"#);
+        let single = [
+            // Tool first, bases before the results; several runs, one without results, one
+            // with null results; a bare `$schema` instead of `version`.
+            log(format!(
+                r#"{{{tool}, "originalUriBaseIds": {{"SRC": {{"uri": "src/"}}}},
+                    "results": [{}], "columnKind": "utf16CodeUnits"}},
+                   {{{tool}}}, {{{tool}, "results": null}}"#,
+                results(1500)
+            )),
+            // Trivy's order: the absolute root after the results changes no path.
+            log(format!(
+                r#"{{{tool}, "results": [{}], "columnKind": "utf16CodeUnits",
+                    "originalUriBaseIds": {{"SRC": {{"uri": "file:///"}}}}}}"#,
+                results(40)
+            )),
+            format!(
+                r#"{{"$schema": "https://x/sarif-schema-2.1.0.json", "runs": [{{{tool},
+                    "results": [{}]}}]}}"#,
+                results(3)
+            ),
+            log(String::new()),
+        ];
+        let two_passes = [
+            // Semgrep's order (results before the tool).
+            log(format!(r#"{{"results": [{}], {tool}}}"#, results(5))),
+            // A relative base after the results would have changed the paths.
+            log(format!(
+                r#"{{{tool}, "results": [{}], "originalUriBaseIds": {{"SRC": {{"uri": "s/"}}}}}}"#,
+                results(5)
+            )),
+            log(format!(
+                r#"{{{tool}, "results": [{}], "artifacts": [{{"location": {{"uri": "a"}}}}]}}"#,
+                results(5)
+            )),
+            // Repeated keys, another version, errors: the two passes say what is wrong.
+            log(format!(
+                r#"{{{tool}, "results": [], "results": [{}]}}"#,
+                results(2)
+            )),
+            format!(r#"{{"runs": [], "runs": [{{{tool}, "results": []}}], "version": "2.1.0"}}"#),
+            format!(r#"{{"version": "2.0.0", "runs": [{{{tool}, "results": []}}]}}"#),
+            r#"{"version": "2.1.0", "runs": null}"#.to_owned(),
+            r#"{"version": "2.1.0"}"#.to_owned(),
+            log(format!(r#"{{{tool}, "results": [{}]}}"#, results(2))) + " x",
+            log(format!(r#"{{{tool}, "results": [{{"ruleId": }}]}}"#)),
+        ];
+        for (i, doc) in single.iter().chain(&two_passes).enumerate() {
+            let name = format!("doc {i}");
+            let got = read_single_pass(doc.as_bytes(), &ctx(&name));
+            assert_eq!(got.is_some(), i < single.len(), "{name}: {doc}");
+            let classic = parse_with(doc.as_bytes(), &ctx(&name), false);
+            let piped = parse_with(doc.as_bytes(), &ctx(&name), true);
+            match (&classic, &piped) {
+                (Ok(a), Ok(b)) => same_report(a, b, &name),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: {:?} vs {:?}", a.as_ref().err(), b.as_ref().err()),
+            }
+            if let Some(got) = got {
+                same_report(&classic.expect("parses"), &got, &name);
+            }
+        }
+        // The fixtures written by real tools in tool-first order go through the single pass.
+        let dir = format!("{}/tests/fixtures/sarif", env!("CARGO_MANIFEST_DIR"));
+        let mut read_once = 0;
+        for entry in std::fs::read_dir(&dir).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("fixture");
+            let name = path.display().to_string();
+            if let Some(got) = read_single_pass(&bytes, &ctx(&name)) {
+                read_once += 1;
+                let classic = parse_with(&bytes, &ctx(&name), false).expect("parses");
+                same_report(&classic, &got, &name);
+            }
+        }
+        assert!(read_once >= 3, "{read_once} fixtures read in one pass");
     }
 
     #[test]
