@@ -23,7 +23,10 @@
 //! 4 MB or more, pass 2 runs on two threads: one deserialises the results (borrowing from the
 //! input) and hands them over in bounded batches, in document order, while the calling thread
 //! converts them, so the findings are exactly those one thread would make (not when other
-//! reports are read at the same time: the cores are busy already). A mapped log is handed back
+//! reports are read at the same time: the cores are busy already). Such a log is first tried
+//! in a single pass ([`read_single_pass`]): when every run's context comes before its
+//! results (CodeQL's and Trivy's order), pass 1 is not needed; otherwise, or on any error, the
+//! two passes read it. A mapped log is handed back
 //! between the passes and behind pass 2 ([`super::Release`]), so peak memory is about the
 //! larger of the log and its findings, plus a few MB of batches.
 //!
@@ -1463,6 +1466,19 @@ enum Event<'de> {
     Context(usize, Arc<RunInfo<'de>>),
 }
 
+/// The `DeserializeSeed` of a seed over a [`Sink`] that is its own visitor: it asks the
+/// deserializer for the given shape and visits it.
+macro_rules! seed_via_visitor {
+    ($seed:ident => $value:ty, $shape:ident) => {
+        impl<'de, K: Sink<'de>> DeserializeSeed<'de> for $seed<'_, K> {
+            type Value = $value;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$value, D::Error> {
+                d.$shape(self)
+            }
+        }
+    };
+}
+
 /// Where the reader puts events: applied at once, batched to another thread, or dropped.
 trait Sink<'de> {
     fn push(&mut self, event: Event<'de>);
@@ -1817,12 +1833,7 @@ struct SingleTop<'s, K> {
     sink: &'s mut K,
 }
 
-impl<'de, K: Sink<'de>> DeserializeSeed<'de> for SingleTop<'_, K> {
-    type Value = SinglePassLog<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed_via_visitor!(SingleTop => SinglePassLog<'de>, deserialize_map);
 
 impl<'de, K: Sink<'de>> Visitor<'de> for SingleTop<'_, K> {
     type Value = SinglePassLog<'de>;
@@ -1861,12 +1872,7 @@ struct SingleRuns<'s, K> {
     sink: &'s mut K,
 }
 
-impl<'de, K: Sink<'de>> DeserializeSeed<'de> for SingleRuns<'_, K> {
-    type Value = Option<usize>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
-    }
-}
+seed_via_visitor!(SingleRuns => Option<usize>, deserialize_option);
 
 impl<'de, K: Sink<'de>> Visitor<'de> for SingleRuns<'_, K> {
     type Value = Option<usize>;
@@ -1902,12 +1908,7 @@ struct SingleRun<'s, K> {
     sink: &'s mut K,
 }
 
-impl<'de, K: Sink<'de>> DeserializeSeed<'de> for SingleRun<'_, K> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed_via_visitor!(SingleRun => (), deserialize_map);
 
 impl<'de, K: Sink<'de>> Visitor<'de> for SingleRun<'_, K> {
     type Value = ();
@@ -1988,12 +1989,7 @@ struct TopSeed<'s, K> {
     sink: &'s mut K,
 }
 
-impl<'de, K: Sink<'de>> DeserializeSeed<'de> for TopSeed<'_, K> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed_via_visitor!(TopSeed => (), deserialize_map);
 
 impl<'de, K: Sink<'de>> Visitor<'de> for TopSeed<'_, K> {
     type Value = ();
@@ -2022,12 +2018,7 @@ struct RunsSeed<'s, K> {
     sink: &'s mut K,
 }
 
-impl<'de, K: Sink<'de>> DeserializeSeed<'de> for RunsSeed<'_, K> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
+seed_via_visitor!(RunsSeed => (), deserialize_any);
 
 impl<'de, K: Sink<'de>> Visitor<'de> for RunsSeed<'_, K> {
     type Value = ();
@@ -2058,12 +2049,7 @@ struct RunSeed<'s, K> {
     sink: &'s mut K,
 }
 
-impl<'de, K: Sink<'de>> DeserializeSeed<'de> for RunSeed<'_, K> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
+seed_via_visitor!(RunSeed => (), deserialize_any);
 
 impl<'de, K: Sink<'de>> Visitor<'de> for RunSeed<'_, K> {
     type Value = ();
@@ -2095,12 +2081,7 @@ struct ResultsSeed<'s, K> {
     sink: &'s mut K,
 }
 
-impl<'de, K: Sink<'de>> DeserializeSeed<'de> for ResultsSeed<'_, K> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
+seed_via_visitor!(ResultsSeed => (), deserialize_option);
 
 impl<'de, K: Sink<'de>> Visitor<'de> for ResultsSeed<'_, K> {
     type Value = ();
