@@ -572,7 +572,7 @@ impl<'de> Builder<'de> {
         let severity = field_severity(&m.severity);
         let mut f = self.template.finding(
             FindingKind::Misconfiguration,
-            id.to_owned(),
+            Text::from(id),
             title,
             severity,
         );
@@ -619,7 +619,7 @@ impl<'de> Builder<'de> {
         let severity = field_severity(&s.severity);
         let mut f = self
             .template
-            .finding(FindingKind::Secret, rule.to_owned(), title, severity);
+            .finding(FindingKind::Secret, Text::from(rule), title, severity);
         f.location.file = Some(Box::new(FileLocation {
             path: String::new(),
             region: region(start, s.end_line.0),
@@ -647,7 +647,7 @@ impl<'de> Builder<'de> {
         let severity = field_severity(&l.severity);
         let mut f = self
             .template
-            .finding(FindingKind::License, name.to_owned(), title, severity);
+            .finding(FindingKind::License, Text::from(name), title, severity);
         f.location.package = pkg.map(|p| {
             Box::new(PackageLocation {
                 name: p.to_owned(),
@@ -686,7 +686,7 @@ impl Template {
     fn finding(
         &self,
         kind: FindingKind,
-        rule_id: String,
+        rule_id: Text,
         title: String,
         (severity, severity_source): (Severity, SeveritySource),
     ) -> Finding {
@@ -695,7 +695,7 @@ impl Template {
             fingerprint: self.placeholder,
             scanner: self.scanner.clone(),
             kind,
-            rule_id: rule_id.into(),
+            rule_id,
             vuln_ids: Box::default(),
             title: title.into(),
             description: None,
@@ -752,7 +752,7 @@ impl Template {
             }
             _ => "Vulnerability without VulnerabilityID".to_owned(),
         };
-        let mut f = self.finding(FindingKind::Vulnerability, id.to_owned(), title, severity);
+        let mut f = self.finding(FindingKind::Vulnerability, Text::from(id), title, severity);
 
         let mut ids: Vec<VulnId> = Vec::with_capacity(1 + v.vendor_ids.0.len());
         for raw in std::iter::once(id).chain(v.vendor_ids.0.iter().map(|s| s.as_ref())) {
