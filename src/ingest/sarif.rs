@@ -415,7 +415,7 @@ impl LStr<'_> {
     }
     /// Trimmed, and absent when blank.
     fn text(&self) -> Option<&str> {
-        self.get().map(str::trim).filter(|s| !s.is_empty())
+        self.get().map(crate::text::trim).filter(|s| !s.is_empty())
     }
     /// Where the value sits in the input, when it was borrowed from it (not unescaped).
     fn position(&self) -> Option<*const u8> {
@@ -721,7 +721,7 @@ impl FpValue<'_> {
     fn push(self, value: &str) {
         // A top-level scalar has no name: not a fingerprint.
         if !self.prefix.is_empty()
-            && !value.trim().is_empty()
+            && !crate::text::trim(value).is_empty()
             && self.out.len() < MAX_TOOL_FINGERPRINTS
         {
             let mut kept = String::with_capacity(self.prefix.len() + 1 + value.len());
@@ -2248,13 +2248,13 @@ fn convert(
             // A multi-line message says more than its first line: keep it (never for secrets).
             message
                 .as_deref()
-                .filter(|m| !secret && m.trim() != title)
-                .map(|m| Text::from(m.trim()))
+                .filter(|m| !secret && crate::text::trim(m) != title)
+                .map(|m| Text::from(crate::text::trim(m)))
         })
         .or_else(|| {
             text_rule
                 .and_then(|r| r.short_description.clone())
-                .filter(|d| d.trim() != title)
+                .filter(|d| crate::text::trim(d) != title)
         });
 
     // Location.
@@ -2280,7 +2280,7 @@ fn convert(
             .snippet
             .text
             .get()
-            .filter(|s| !s.trim().is_empty());
+            .filter(|s| !crate::text::trim(s).is_empty());
         snippet_for_identity = snippet;
         if let Some(uri) = uri {
             let shown = display_uri(uri);
@@ -2446,7 +2446,7 @@ fn message_text<'m>(
     component: Option<&ComponentCtx<'_>>,
     driver: Option<&ComponentCtx<'_>>,
 ) -> Option<Cow<'m, str>> {
-    if let Some(text) = msg.text.get().filter(|t| !t.trim().is_empty()) {
+    if let Some(text) = msg.text.get().filter(|t| !crate::text::trim(t).is_empty()) {
         return Some(Cow::Borrowed(text));
     }
     if let Some(id) = msg.id.text() {
@@ -2462,7 +2462,7 @@ fn message_text<'m>(
     }
     msg.markdown
         .get()
-        .filter(|t| !t.trim().is_empty())
+        .filter(|t| !crate::text::trim(t).is_empty())
         .map(Cow::Borrowed)
 }
 
@@ -2510,7 +2510,7 @@ fn fill_arguments(template: &str, args: &[LStr<'_>]) -> String {
 /// Appends `tags` trimmed, skipping blanks and tags already in `out`.
 fn push_tags<'a>(tags: &'a [Cow<'_, str>], out: &mut Vec<&'a str>) {
     for tag in tags {
-        let tag = tag.trim();
+        let tag = crate::text::trim(tag);
         if !tag.is_empty() && !out.contains(&tag) {
             out.push(tag);
         }
@@ -2519,7 +2519,7 @@ fn push_tags<'a>(tags: &'a [Cow<'_, str>], out: &mut Vec<&'a str>) {
 
 fn first_line(s: &str) -> &str {
     s.lines()
-        .map(str::trim)
+        .map(crate::text::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("")
 }
@@ -2768,7 +2768,7 @@ fn resolve_uri(
     base_id: Option<&str>,
     bases: &LMap<'_, ArtifactLocation<'_>>,
 ) -> Option<String> {
-    let uri = uri.trim();
+    let uri = crate::text::trim(uri);
     if has_scheme(uri) || uri.starts_with('/') {
         return None;
     }
@@ -2806,7 +2806,7 @@ fn resolve_uri(
 
 /// `file:` URIs as paths, other absolute URIs as they are, relative references decoded.
 fn display_uri(uri: &str) -> Cow<'_, str> {
-    let uri = uri.trim();
+    let uri = crate::text::trim(uri);
     match uri.get(..5) {
         Some(scheme) if scheme.eq_ignore_ascii_case("file:") => {
             Cow::Owned(file_uri_to_path(&uri[5..]))
