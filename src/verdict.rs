@@ -553,7 +553,6 @@ fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
     let n = findings.len();
     let scanners = ranks(findings, |f| &*f.finding.scanner.name);
     let rules = ranks(findings, |f| f.finding.rule_id.as_ref());
-    let locations = LocationTexts::of(findings);
     // Keys and the sort use every core: with one large report this is the serial part of a
     // run after parsing.
     let position = |index: u32| match order {
@@ -572,6 +571,7 @@ fn sort_findings(findings: &mut [Evaluated], order: InputOrder) {
         })
         .collect();
     drop((scanners, rules));
+    let locations = LocationTexts::of(findings);
     // First by severity, scanner and rule (small integer keys), then each run equal in those
     // by location and the rest, on every core. A run's location texts are few enough to stay
     // in cache while it is sorted; one sort comparing them all reached across the whole text

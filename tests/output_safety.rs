@@ -20,8 +20,8 @@ use proptest::prelude::*;
 use scangate::ingest::{Format, Input, InputError, InputErrorKind, ParsedReport, ReportStats};
 use scangate::model::{
     Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
-    PackageLocation, Region, ResourceLocation, Scanner, Severity, SeveritySource, ToolSuppression,
-    WebInstance, WebLocation,
+    PackageLocation, Region, ResourceLocation, Scanner, Severity, SeveritySource, ToolFingerprints,
+    ToolSuppression, WebInstance, WebLocation,
 };
 use scangate::policy::Policy;
 use scangate::report::{self, OutputFormat, RenderOptions};
@@ -243,7 +243,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
             tags: vec![s.extra.clone()].into(),
             rule_name: Some(s.title.as_str().into()),
             help_uri: Some(s.path.as_str().into()),
-            tool_fingerprints: Box::new([format!("{}={}", s.rule, s.extra)]),
+            tool_fingerprints: ToolFingerprints::new([format!("{}={}", s.rule, s.extra)]),
             ..Extra::default()
         },
         input: input.into(),

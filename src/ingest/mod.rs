@@ -78,6 +78,27 @@ impl FromStr for Format {
     }
 }
 
+/// Shares equal texts among a report's findings (titles that repeat result after result):
+/// one copy of each, up to a bound on distinct texts, past which texts are simply copied, so
+/// a report whose texts all differ costs what it did without sharing (issue 7).
+#[derive(Debug, Default)]
+pub(crate) struct SharedTexts(foldhash::HashSet<Text>);
+
+impl SharedTexts {
+    const LIMIT: usize = 4096;
+
+    pub(crate) fn share(&mut self, s: &str) -> Text {
+        if let Some(t) = self.0.get(s) {
+            return Text::clone(t);
+        }
+        let t = Text::from(s);
+        if self.0.len() < Self::LIMIT {
+            self.0.insert(Text::clone(&t));
+        }
+        t
+    }
+}
+
 /// What a parser needs to know besides the bytes.
 #[derive(Debug, Clone)]
 pub struct ParseContext {

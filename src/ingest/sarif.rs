@@ -102,11 +102,13 @@ use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
-use super::{Format, IngestError, ParseContext, ParsedReport, Release, ReportStats, json};
+use super::{
+    Format, IngestError, ParseContext, ParsedReport, Release, ReportStats, SharedTexts, json,
+};
 use crate::model::{
     Confidence, Extra, FileLocation, Finding, FindingKind, Fingerprint, Fix, Location,
-    PackageLocation, RareExtra, Region, Scanner, Severity, SeveritySource, Text, ToolSuppression,
-    VulnId, parse_cwe,
+    PackageLocation, RareExtra, Region, Scanner, Severity, SeveritySource, Text, ToolFingerprints,
+    ToolSuppression, VulnId, parse_cwe,
 };
 
 /// The only SARIF version read.
@@ -1386,6 +1388,7 @@ struct RunAcc {
     dangling: u64,
     bad_scores: Examples,
     odd_levels: Examples,
+    titles: SharedTexts,
 }
 
 #[derive(Debug, Default)]
@@ -2230,17 +2233,18 @@ fn convert(
             .or(r.raw.id.text())
     });
     let message_title = message.as_deref().map(first_line).filter(|t| !t.is_empty());
-    let title = if secret {
+    let title: Cow<'_, str> = if secret {
         rule_title
-            .map(|t| first_line(t).to_owned())
-            .or_else(|| Some(rule_id.to_string()).filter(|id| !id.is_empty()))
-            .unwrap_or_else(|| format!("secret found by {}", ctx.scanner.name))
+            .map(first_line)
+            .or(Some(&*rule_id).filter(|id| !id.is_empty()))
+            .map(Cow::Borrowed)
+            .unwrap_or_else(|| format!("secret found by {}", ctx.scanner.name).into())
     } else {
         message_title
             .or(rule_title.map(first_line))
-            .map(str::to_owned)
-            .or_else(|| Some(rule_id.to_string()).filter(|id| !id.is_empty()))
-            .unwrap_or_else(|| format!("result of {}", ctx.scanner.name))
+            .or(Some(&*rule_id).filter(|id| !id.is_empty()))
+            .map(Cow::Borrowed)
+            .unwrap_or_else(|| format!("result of {}", ctx.scanner.name).into())
     };
     let description = text_rule
         .and_then(|r| r.full_description.clone())
@@ -2374,13 +2378,15 @@ fn convert(
             .map(Text::from)
     });
 
+    // Results of one rule often say the same thing: one copy per run.
+    let title = run.titles.share(&title);
     Some(Finding {
         fingerprint: fp.finish(),
         scanner: ctx.scanner.clone(),
         kind,
         rule_id,
         vuln_ids: vuln_ids.into(),
-        title: title.into(),
+        title,
         description,
         severity,
         severity_source,
@@ -2399,7 +2405,7 @@ fn convert(
                 ..RareExtra::default()
             }
             .boxed(),
-            tool_fingerprints: tool_fingerprints.into(),
+            tool_fingerprints: ToolFingerprints::new(tool_fingerprints),
             tags: match (&tag_refs, rule) {
                 (Cow::Borrowed(_), Some(r)) => r.shared_tags.clone(),
                 _ => tag_refs.iter().map(|t| (*t).to_owned()).collect(),
@@ -3188,7 +3194,7 @@ mod tests {
     fn tool_fingerprints_are_flattened_and_sorted() {
         let f = multi_run().findings;
         assert_eq!(
-            *f[0].extra.tool_fingerprints,
+            f[0].extra.tool_fingerprints.iter().collect::<Vec<_>>(),
             [
                 "context.hash=abc123",
                 "context.lines[0]=41",
@@ -3198,14 +3204,17 @@ mod tests {
             ]
         );
         assert_eq!(
-            *f[6].extra.tool_fingerprints,
+            f[6].extra.tool_fingerprints.iter().collect::<Vec<_>>(),
             [
                 "extra[0]=a",
                 "extra[1].b=true",
                 "primaryLocationLineHash=12345"
             ]
         );
-        assert_eq!(*f[3].extra.tool_fingerprints, ["contextHash/v1=5f1c0ffee"]);
+        assert_eq!(
+            f[3].extra.tool_fingerprints.iter().collect::<Vec<_>>(),
+            ["contextHash/v1=5f1c0ffee"]
+        );
     }
 
     #[test]
@@ -3579,7 +3588,10 @@ mod tests {
         assert_eq!(report.scanners[0].name.as_ref(), "unnamed SARIF tool");
         assert_eq!(&*f[0].rule_id, "17");
         assert_eq!(f[0].severity, Severity::Unknown);
-        assert_eq!(*f[0].extra.tool_fingerprints, ["[0]=1", "[1].a.b[1]=2.5"]);
+        assert_eq!(
+            f[0].extra.tool_fingerprints.iter().collect::<Vec<_>>(),
+            ["[0]=1", "[1].a.b[1]=2.5"]
+        );
         assert!(f[0].suppression.is_none());
         assert_eq!(path(&f[1]), "5");
         assert_eq!(

@@ -290,6 +290,59 @@ pub struct ToolSuppression {
     pub justification: Option<String>,
 }
 
+/// A finding's tool-provided fingerprints, `name=value` each, in one allocation: a SARIF
+/// result carries two or three, and a `String` each plus the list cost ~150 bytes per finding
+/// held to the end of the run (issue 7). Serialized as an array of strings.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ToolFingerprints(Box<[u8]>);
+
+impl ToolFingerprints {
+    /// Each entry as its length (4 bytes, little-endian) and its text. An entry of 4 GiB or
+    /// more (it cannot come from a report scangate reads) is left out.
+    pub fn new<S: AsRef<str>>(entries: impl IntoIterator<Item = S>) -> ToolFingerprints {
+        let mut bytes = Vec::new();
+        for entry in entries {
+            let entry = entry.as_ref();
+            if let Ok(len) = u32::try_from(entry.len()) {
+                bytes.extend_from_slice(&len.to_le_bytes());
+                bytes.extend_from_slice(entry.as_bytes());
+            }
+        }
+        ToolFingerprints(bytes.into_boxed_slice())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut rest = &self.0[..];
+        std::iter::from_fn(move || {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let (entry, tail) = tail.split_at_checked(u32::from_le_bytes(*len) as usize)?;
+            rest = tail;
+            // Written from `&str`s by `new`: always UTF-8.
+            Some(std::str::from_utf8(entry).unwrap_or_default())
+        })
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.iter().next()
+    }
+}
+
+impl fmt::Debug for ToolFingerprints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for ToolFingerprints {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 /// Fields that only some scanners fill but that policy and reports use.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Extra {
@@ -301,8 +354,8 @@ pub struct Extra {
     pub rare: Option<Box<RareExtra>>,
     /// Tool-provided fingerprints (SARIF `partialFingerprints`/`fingerprints`, flattened to
     /// `name=value`), sorted.
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    pub tool_fingerprints: Box<[String]>,
+    #[serde(skip_serializing_if = "ToolFingerprints::is_empty")]
+    pub tool_fingerprints: ToolFingerprints,
     /// Rule or alert tags (SARIF `properties.tags`, ZAP WASC id as `wasc-N`, Trivy class/type).
     /// Shared: usually the rule's own list, the same for all its findings.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -386,7 +439,7 @@ pub struct Finding {
     /// Vulnerability ids this finding is known by (the CVE, its GHSA alias, ...).
     #[serde(skip_serializing_if = "<[VulnId]>::is_empty")]
     pub vuln_ids: Box<[VulnId]>,
-    pub title: Box<str>,
+    pub title: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Text>,
     pub severity: Severity,
@@ -399,7 +452,7 @@ pub struct Finding {
     /// Shared: an advisory's reference list is the same for every package it is found in.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub references: Arc<[String]>,
-    /// Boxed slices here and in [`Extra::tool_fingerprints`]: no spare capacity, 8 bytes less.
+    /// A boxed slice: no spare capacity, 8 bytes less than a `Vec`.
     #[serde(skip_serializing_if = "<[u32]>::is_empty")]
     pub cwes: Box<[u32]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -436,6 +489,21 @@ mod tests {
         );
     }
     const FINDING_SIZE_LIMIT: usize = 320;
+
+    #[test]
+    fn tool_fingerprints_read_back_as_given() {
+        let entries = ["a=1", "", "b=x\u{0}\ny", "ü=€"];
+        let tf = ToolFingerprints::new(entries);
+        assert_eq!(tf.iter().collect::<Vec<_>>(), entries);
+        assert_eq!(tf.first(), Some("a=1"));
+        assert_eq!(
+            serde_json::to_string(&tf).unwrap(),
+            r#"["a=1","","b=x\u0000\ny","ü=€"]"#
+        );
+        assert_eq!(format!("{tf:?}"), format!("{entries:?}"));
+        let none = ToolFingerprints::new(Vec::<String>::new());
+        assert!(none.is_empty() && none.first().is_none() && none == ToolFingerprints::default());
+    }
 
     #[test]
     fn web_instance_identity_ignores_query_and_fragment() {

@@ -34,7 +34,7 @@ use crate::baseline;
 use crate::ingest::{Format, ReportStats};
 use crate::model::{
     Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, SeveritySource,
-    ToolSuppression, VulnId,
+    ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::{Outcome, Policy, Waiver, WaiverState};
 use crate::verdict::{Evaluated, Verdict};
@@ -228,8 +228,8 @@ struct JsonFinding<'a> {
     cvss: Option<&'a CvssScore>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     tags: &'a [String],
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    tool_fingerprints: &'a [String],
+    #[serde(skip_serializing_if = "ToolFingerprints::is_empty")]
+    tool_fingerprints: &'a ToolFingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_baseline_state: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

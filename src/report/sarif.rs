@@ -106,7 +106,7 @@ use sha2::{Digest, Sha256};
 use crate::baseline::BaselineStatus;
 use crate::model::{
     Confidence, CvssScore, Finding, FindingKind, Fingerprint, Fix, Location, Severity,
-    ToolSuppression, VulnId,
+    ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::Outcome;
 use crate::report::json::LinesFormatter;
@@ -923,8 +923,8 @@ struct ResultProps<'a> {
     status: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cvss: Option<&'a CvssScore>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    tool_fingerprints: &'a [String],
+    #[serde(skip_serializing_if = "ToolFingerprints::is_empty")]
+    tool_fingerprints: &'a ToolFingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_baseline_state: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1004,7 +1004,7 @@ fn build_result(
     if let Some(h) = line_hash {
         fingerprints.insert(LINE_HASH_KEY.to_owned(), h.to_owned());
     }
-    for tf in &f.extra.tool_fingerprints {
+    for tf in f.extra.tool_fingerprints.iter() {
         if let Some((name, value)) = tf.split_once('=')
             && !name.is_empty()
         {
@@ -2747,9 +2747,9 @@ mod tests {
     #[test]
     fn a_line_hash_from_the_scanner_is_passed_on() {
         let mut f = finding("CodeQL", None, "js/xss", Severity::High, 1);
-        f.extra.tool_fingerprints = Box::new([
-            "primaryLocationLineHash=abc:1".into(),
-            "primaryLocationStartColumnFingerprint=4".into(),
+        f.extra.tool_fingerprints = ToolFingerprints::new([
+            "primaryLocationLineHash=abc:1",
+            "primaryLocationStartColumnFingerprint=4",
         ]);
         let (doc, _, _) = rendered(&verdict_of(vec![f]));
         let fp = &runs(&doc)[0]["results"][0]["partialFingerprints"];
