@@ -361,6 +361,36 @@ macro_rules! sarif_object {
             $($field: $ty,)*
         }
 
+        impl<'de: $lt, $lt> $name<$lt> {
+            /// Reads the object's entries into `out` (which may be boxed already: a result
+            /// is, so that its ~800 bytes are not copied again into a box).
+            fn fill<A: MapAccess<'de>>(out: &mut Self, mut map: A) -> Result<(), A::Error> {
+                const KEYS: &[&str] = &[$($key),*];
+                // The fields' indices in `KEYS`, so a key is compared once.
+                #[allow(non_camel_case_types)]
+                enum Field { $($field,)* }
+                let mut seen = 0u64;
+                while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
+                    match key {
+                        $(Some(i) if i == Field::$field as usize => {
+                            const BIT: u64 = json::decision_bit(DECIDING_KEYS, $key);
+                            json::refuse_repeat(
+                                &mut seen,
+                                BIT,
+                                $key,
+                                concat!("a SARIF ", stringify!($name), " object"),
+                            )?;
+                            out.$field = map.next_value()?;
+                        })*
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+
         impl<'de: $lt, $lt> Deserialize<'de> for $name<$lt> {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V<$lt>(PhantomData<&$lt ()>);
@@ -371,31 +401,10 @@ macro_rules! sarif_object {
                     }
                     fn visit_map<A: MapAccess<'de>>(
                         self,
-                        mut map: A,
+                        map: A,
                     ) -> Result<Self::Value, A::Error> {
-                        const KEYS: &[&str] = &[$($key),*];
-                        // The fields' indices in `KEYS`, so a key is compared once.
-                        #[allow(non_camel_case_types)]
-                        enum Field { $($field,)* }
                         let mut out = $name::default();
-                        let mut seen = 0u64;
-                        while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
-                            match key {
-                                $(Some(i) if i == Field::$field as usize => {
-                                    const BIT: u64 = json::decision_bit(DECIDING_KEYS, $key);
-                                    json::refuse_repeat(
-                                        &mut seen,
-                                        BIT,
-                                        $key,
-                                        concat!("a SARIF ", stringify!($name), " object"),
-                                    )?;
-                                    out.$field = map.next_value()?;
-                                })*
-                                _ => {
-                                    map.next_value::<IgnoredAny>()?;
-                                }
-                            }
-                        }
+                        $name::fill(&mut out, map)?;
                         Ok(out)
                     }
                     sarif_object!(@extra $mode);
@@ -404,6 +413,28 @@ macro_rules! sarif_object {
             }
         }
     };
+}
+
+/// A result read straight into its box (see `fill`).
+struct BoxedResult;
+
+impl<'de> DeserializeSeed<'de> for BoxedResult {
+    type Value = Box<RawResult<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BoxedResult {
+    type Value = Box<RawResult<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a SARIF RawResult object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Box::<RawResult<'de>>::default();
+        RawResult::fill(&mut out, map)?;
+        Ok(out)
+    }
 }
 
 /// A string kept from the input, borrowed when it has no escapes. Numbers and booleans read
@@ -2103,8 +2134,8 @@ impl<'de, K: Sink<'de>> Visitor<'de> for ResultsSeed<'_, K> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.sink.push(Event::Results(ResultsState::Array));
-        while let Some(raw) = seq.next_element::<RawResult<'de>>()? {
-            self.sink.push(Event::Result(Box::new(raw)));
+        while let Some(raw) = seq.next_element_seed(BoxedResult)? {
+            self.sink.push(Event::Result(raw));
         }
         Ok(())
     }
