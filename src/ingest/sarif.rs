@@ -260,9 +260,24 @@ impl Visitor<'_> for KeySeed {
         let v = v.as_bytes();
         Ok(self.0.iter().position(|k| {
             let k = k.as_bytes();
-            k.len() == v.len() && k.first() == v.first() && k == v
+            k.len() == v.len() && k.first() == v.first() && same_bytes(k, v)
         }))
     }
+}
+
+/// `a == b` for slices of equal length, without a `memcmp` call: keys are a few bytes long,
+/// and the call cost more than the comparison (perf: ~12% of the reading thread).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, rest_a)), Some((y, rest_b))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if x != y {
+            return false;
+        }
+        (a, b) = (rest_a, rest_b);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y) && a.len() == b.len()
 }
 
 /// Visitor methods that read the listed JSON types as `$value` (values of other types than a
@@ -3692,6 +3707,27 @@ mod tests {
                 (Ok(a), Ok(b)) => same_report(&a, &b, name),
                 (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
                 (a, b) => panic!("{name}: {:?} vs {:?}", a.err(), b.err()),
+            }
+        }
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let words: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"b",
+            b"ruleId",
+            b"ruleIdx",
+            b"partialFingerprints",
+            b"partialFingerprintz",
+            b"12345678",
+            b"12345679",
+            b"123456781",
+        ];
+        for a in &words {
+            for b in &words {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
             }
         }
     }
