@@ -173,7 +173,7 @@ fn json_report_records_verdict_and_exit_code() {
         serde_json::from_slice(&std::fs::read(&out).expect("json written")).expect("valid JSON");
     assert_eq!(doc["verdict"], "fail");
     assert_eq!(doc["exit_code"], 1);
-    assert_eq!(doc["schema_version"], "1.0");
+    assert_eq!(doc["schema_version"], "2.0");
     assert_eq!(doc["inputs"][0]["format"], "trivy");
     assert_eq!(doc["inputs"][0]["findings"], 4);
     let findings = doc["findings"].as_array().expect("findings");

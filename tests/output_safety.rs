@@ -336,7 +336,24 @@ fn check_json(verdict: &Verdict, text: &str) -> Result<(), TestCaseError> {
         prop_assert_eq!(j["title"].as_str(), Some(&*f.title));
         prop_assert_eq!(j["rule_id"].as_str(), Some(&*f.rule_id));
         prop_assert_eq!(j["scanner"].as_str(), Some(&*f.scanner.name));
-        prop_assert_eq!(j["description"].as_str(), f.description.as_deref());
+        // Rule texts are written once, in `rules`, and found through the finding's index.
+        let rule = &doc["rules"][j["rule"].as_u64().expect("rule index") as usize];
+        prop_assert_eq!(rule["scanner"].as_str(), Some(&*f.scanner.name));
+        prop_assert_eq!(rule["rule_id"].as_str(), Some(&*f.rule_id));
+        prop_assert_eq!(rule["description"].as_str(), f.description.as_deref());
+        prop_assert_eq!(
+            rule["solution"].as_str(),
+            f.fix.as_ref().and_then(|x| x.solution.as_deref())
+        );
+        prop_assert_eq!(
+            &rule["references"],
+            &if f.references.is_empty() {
+                Value::Null
+            } else {
+                serde_json::to_value(&*f.references).expect("references")
+            }
+        );
+        prop_assert_eq!(rule["help_uri"].as_str(), f.extra.help_uri.as_deref());
         prop_assert_eq!(
             &j["location"],
             &serde_json::to_value(&f.location).expect("location")

@@ -6,10 +6,22 @@
 //! validated policy: thresholds, rules, waivers), `today` (the date waivers were checked
 //! against), `waivers` (each waiver's state: `used`, `stale` or `expired`, and counts),
 //! `missing_reports` (required scanners without a report), `baseline` (the file checked against,
-//! or null), `summary`, `findings` (every finding, with its `outcome`, `reason`, the `waiver`
-//! that applied, `baseline` (`new`/`existing`/null) and its `correlation_id`/`reported_by`) and
-//! `fixed` (baseline entries no longer reported). The document is streamed to the writer; no
-//! intermediate JSON tree is built.
+//! or null), `summary`, `rules`, `findings` (every finding, with its `outcome`, `reason`, the
+//! `waiver` that applied, `baseline` (`new`/`existing`/null) and its
+//! `correlation_id`/`reported_by`) and `fixed` (baseline entries no longer reported). The
+//! document is streamed to the writer; no intermediate JSON tree is built.
+//!
+//! # Rule texts are written once
+//! What a scanner says about a rule or advisory — `description`, the fix's `solution`,
+//! `references`, `rule_name`, `help_uri`, `tags`, `cwes` — is the same for every finding of it
+//! (a SARIF rule's help, a CVE's description in every package it is found in, a ZAP alert's
+//! solution), and written per finding it made a report several times the size of its input
+//! (issue 7: 780 MB for a 213 MB SARIF log). So each distinct combination of `scanner`,
+//! `rule_id` and those fields is one entry of `rules`, in the order findings first use it, and
+//! a finding names its entry by index (`rule`), as SARIF's `ruleIndex` does. A rule whose
+//! findings carry different texts has one entry per variant. A finding keeps what identifies
+//! it (`scanner`, `rule_id`, `vuln_ids`, `title`) so each line still says what it is. Schema
+//! 2.0 made this change; 1.0 repeated the texts in each finding.
 //!
 //! # Layout
 //! The top two levels are indented (two spaces a level); anything deeper is written compactly
@@ -24,7 +36,7 @@
 //! is the number of entries and `correlated` the number of groups. `by_scanner` counts each
 //! scanner's own findings (each scanner reported the problem once).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use serde::Serialize;
@@ -33,14 +45,14 @@ use serde::ser::SerializeSeq;
 use crate::baseline;
 use crate::ingest::{Format, ReportStats};
 use crate::model::{
-    Confidence, CvssScore, FindingKind, Fingerprint, Fix, Location, Severity, SeveritySource,
+    Confidence, CvssScore, Finding, FindingKind, Fingerprint, Location, Severity, SeveritySource,
     ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::{Outcome, Policy, Waiver, WaiverState};
 use crate::verdict::{Evaluated, Verdict};
 
 /// Bumped on any incompatible change to the document's shape.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -55,6 +67,7 @@ struct Document<'a> {
     missing_reports: &'a [String],
     baseline: Option<JsonBaseline<'a>>,
     summary: JsonSummary<'a>,
+    rules: &'a [JsonRule<'a>],
     findings: Findings<'a>,
     /// Baseline entries no longer reported (empty without a baseline).
     fixed: &'a [baseline::Entry],
@@ -154,7 +167,113 @@ struct JsonSummary<'a> {
     baseline: Option<BaselineCounts>,
 }
 
-struct Findings<'a>(&'a Verdict);
+/// A rule's shared texts: one entry of `rules`.
+#[derive(Clone, Copy, Serialize, PartialEq, Eq, Hash)]
+struct JsonRule<'a> {
+    scanner: &'a str,
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    solution: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    references: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
+    cwes: &'a [u32],
+}
+
+impl<'a> JsonRule<'a> {
+    fn of(f: &'a Finding) -> Self {
+        JsonRule {
+            scanner: &f.scanner.name,
+            rule_id: &f.rule_id,
+            description: f.description.as_deref(),
+            solution: f.fix.as_ref().and_then(|x| x.solution.as_deref()),
+            references: &f.references,
+            rule_name: f.extra.rule_name.as_deref(),
+            help_uri: f.extra.help_uri.as_deref(),
+            tags: &f.extra.tags,
+            cwes: &f.cwes,
+        }
+    }
+}
+
+/// The `rules` entries and the entry of each finding.
+struct RuleTable<'a> {
+    rules: Vec<JsonRule<'a>>,
+    /// Indexed like `Verdict::findings`.
+    of_finding: Vec<u32>,
+}
+
+impl<'a> RuleTable<'a> {
+    fn new(findings: &'a [Evaluated]) -> Self {
+        // The readers share one allocation per long rule text among the rule's findings, so
+        // the addresses of those texts (with the short fields themselves) usually identify the
+        // entry without hashing kilobytes of a SARIF rule's help per finding. Equal addresses
+        // mean equal texts: every finding is alive while the table is built. A miss falls back
+        // to the texts.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        struct Identity<'a> {
+            /// Scanner, description, solution, references.
+            shared: [usize; 4],
+            rule_id: &'a str,
+            rule_name: Option<&'a str>,
+            help_uri: Option<&'a str>,
+            tags: &'a [String],
+            cwes: &'a [u32],
+        }
+        fn identity(f: &Finding) -> Identity<'_> {
+            let text = |t: Option<&crate::model::Text>| t.map_or(0, |t| t.as_ptr() as usize);
+            Identity {
+                shared: [
+                    std::sync::Arc::as_ptr(&f.scanner) as usize,
+                    text(f.description.as_ref()),
+                    text(f.fix.as_ref().and_then(|x| x.solution.as_ref())),
+                    f.references.as_ptr() as usize,
+                ],
+                rule_id: &f.rule_id,
+                rule_name: f.extra.rule_name.as_deref(),
+                help_uri: f.extra.help_uri.as_deref(),
+                tags: &f.extra.tags,
+                cwes: &f.cwes,
+            }
+        }
+        let mut by_identity: HashMap<Identity<'a>, u32> = HashMap::new();
+        let mut by_text: HashMap<JsonRule<'a>, u32> = HashMap::new();
+        let mut rules = Vec::new();
+        let mut of_finding = Vec::with_capacity(findings.len());
+        let mut last: Option<(Identity, u32)> = None;
+        for e in findings {
+            let f = &e.finding;
+            let id = identity(f);
+            let index = match last {
+                // Findings of one rule are mostly adjacent in the verdict's order.
+                Some((last_id, index)) if last_id == id => index,
+                _ => *by_identity.entry(id).or_insert_with(|| {
+                    let rule = JsonRule::of(f);
+                    *by_text.entry(rule).or_insert_with_key(|rule| {
+                        rules.push(*rule);
+                        (rules.len() - 1) as u32
+                    })
+                }),
+            };
+            last = Some((id, index));
+            of_finding.push(index);
+        }
+        RuleTable { rules, of_finding }
+    }
+}
+
+struct Findings<'a> {
+    verdict: &'a Verdict,
+    rules: &'a RuleTable<'a>,
+}
 
 /// Findings rendered at a time: enough to keep both cores busy, few enough that the window
 /// (~2.5 KB a finding) stays a few MB.
@@ -167,12 +286,17 @@ impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use rayon::prelude::*;
         use serde::ser::Error;
-        let v = self.0;
+        let v = self.verdict;
         let mut seq = s.serialize_seq(Some(v.findings.len()))?;
-        for window in v.findings.chunks(RENDER_WINDOW) {
+        for (window, rules) in v
+            .findings
+            .chunks(RENDER_WINDOW)
+            .zip(self.rules.of_finding.chunks(RENDER_WINDOW))
+        {
             let rendered = window
                 .par_iter()
-                .map(|e| serde_json::value::to_raw_value(&JsonFinding::new(e, v)))
+                .zip(rules)
+                .map(|(e, &rule)| serde_json::value::to_raw_value(&JsonFinding::new(e, rule, v)))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(S::Error::custom)?;
             for finding in &rendered {
@@ -192,20 +316,17 @@ struct JsonFinding<'a> {
     rule_id: &'a str,
     vuln_ids: &'a [VulnId],
     title: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
+    /// Index of the finding's entry in `rules`.
+    rule: u32,
     severity: Severity,
     effective_severity: Severity,
     severity_source: Shown<&'a SeveritySource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<Confidence>,
     location: &'a Location,
+    /// The fixed version (the solution is on the rule).
     #[serde(skip_serializing_if = "Option::is_none")]
-    fix: Option<&'a Fix>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    references: &'a [String],
-    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
-    cwes: &'a [u32],
+    fix: Option<JsonFix<'a>>,
     outcome: Outcome,
     reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -226,17 +347,16 @@ struct JsonFinding<'a> {
     status: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cvss: Option<&'a CvssScore>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    tags: &'a [String],
     #[serde(skip_serializing_if = "ToolFingerprints::is_empty")]
     tool_fingerprints: &'a ToolFingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_baseline_state: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help_uri: Option<&'a str>,
     input: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    fixed_version: &'a str,
 }
 
 /// A value written as its `Display` text, without building a `String` per finding first.
@@ -249,7 +369,7 @@ impl<T: std::fmt::Display> Serialize for Shown<T> {
 }
 
 impl<'a> JsonFinding<'a> {
-    fn new(e: &'a Evaluated, verdict: &'a Verdict) -> Self {
+    fn new(e: &'a Evaluated, rule: u32, verdict: &'a Verdict) -> Self {
         let f = &e.finding;
         let policy: &Policy = &verdict.policy;
         let group = verdict.group_of(e);
@@ -261,15 +381,17 @@ impl<'a> JsonFinding<'a> {
             rule_id: &f.rule_id,
             vuln_ids: &f.vuln_ids,
             title: &f.title,
-            description: f.description.as_deref(),
+            rule,
             severity: f.severity,
             effective_severity: e.decision.effective_severity,
             severity_source: Shown(&f.severity_source),
             confidence: f.confidence,
             location: &f.location,
-            fix: f.fix.as_ref(),
-            references: &f.references,
-            cwes: &f.cwes,
+            fix: f
+                .fix
+                .as_ref()
+                .and_then(|x| x.fixed_version.as_deref())
+                .map(|fixed_version| JsonFix { fixed_version }),
             outcome: e.decision.outcome,
             reason: &e.decision.reason,
             suppression: f.suppression.as_deref(),
@@ -284,11 +406,8 @@ impl<'a> JsonFinding<'a> {
                 .map(JsonWaiver::from),
             status: f.extra.status(),
             cvss: f.extra.cvss(),
-            tags: &f.extra.tags,
             tool_fingerprints: &f.extra.tool_fingerprints,
             tool_baseline_state: f.extra.baseline_state(),
-            rule_name: f.extra.rule_name.as_deref(),
-            help_uri: f.extra.help_uri.as_deref(),
             input: &f.input,
         }
     }
@@ -318,6 +437,7 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
     let by_severity = verdict.problems_by_severity();
     let (new, existing) = verdict.baseline_counts();
     let fixed: &[baseline::Entry] = verdict.baseline.as_ref().map_or(&[], |b| &b.fixed);
+    let rules = RuleTable::new(&verdict.findings);
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -362,7 +482,11 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
                 fixed: b.fixed.len(),
             }),
         },
-        findings: Findings(verdict),
+        rules: &rules.rules,
+        findings: Findings {
+            verdict,
+            rules: &rules,
+        },
         fixed,
     };
     // serde_json writes many small pieces; a large buffer keeps them off the `dyn Write`.
@@ -479,6 +603,8 @@ impl serde_json::ser::Formatter for LinesFormatter {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::report::fixtures::{
         HOSTILE, baseline_verdict, hostile_verdict, policy_verdict, sample_verdict,
@@ -518,7 +644,7 @@ mod tests {
             assert_eq!(&parsed, finding);
         }
         // Indented like serde_json's pretty printer down to the second level.
-        assert!(text.starts_with("{\n  \"schema_version\": \"1.0\",\n  \"tool\": {\n    \"name\""));
+        assert!(text.starts_with("{\n  \"schema_version\": \"2.0\",\n  \"tool\": {\n    \"name\""));
         assert!(text.ends_with("\n}\n"));
     }
 
@@ -589,6 +715,51 @@ mod tests {
                 .filter(|f| f["correlation_id"].is_null())
                 .all(|f| f.get("reported_by").is_none())
         );
+    }
+
+    #[test]
+    fn rule_texts_are_written_once_per_distinct_variant() {
+        let mut verdict = sample_verdict();
+        let cve = verdict.findings[0].clone();
+        assert!(cve.finding.description.is_some());
+        // Same texts in the same allocations, equal texts in new ones, then a changed text.
+        let shared = cve.clone();
+        let mut copied = cve.clone();
+        copied.finding.description = cve.finding.description.as_deref().map(Arc::from);
+        copied.finding.references = cve.finding.references.to_vec().into();
+        let mut changed = cve.clone();
+        changed.finding.description = Some(Arc::from("patched upstream differently"));
+        verdict.findings.extend([shared, copied, changed]);
+
+        let doc: serde_json::Value = serde_json::from_str(&rendered(&verdict)).expect("valid JSON");
+        let rules = doc["rules"].as_array().expect("rules");
+        let indices: Vec<u64> = doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["rule"].as_u64().expect("rule index"))
+            .collect();
+        assert_eq!(indices[0], 0);
+        assert_eq!(&indices[8..], [0, 0, rules.len() as u64 - 1]);
+        assert_eq!(rules.len(), 9, "eight rules, one of them in two variants");
+        let variant = &rules[rules.len() - 1];
+        assert_eq!(variant["rule_id"], "CVE-2021-44228");
+        assert_eq!(variant["description"], "patched upstream differently");
+        assert_eq!(variant["references"], rules[0]["references"]);
+        // No finding repeats a rule text.
+        for f in doc["findings"].as_array().expect("findings") {
+            let keys = [
+                "description",
+                "references",
+                "solution",
+                "rule_name",
+                "help_uri",
+            ];
+            for key in keys.into_iter().chain(["tags", "cwes"]) {
+                assert!(f.get(key).is_none(), "{key} in a finding");
+            }
+            assert!(f["fix"].get("solution").is_none());
+        }
     }
 
     #[test]
