@@ -282,26 +282,35 @@ const RENDER_WINDOW: usize = 2048;
 impl Serialize for Findings<'_> {
     /// Each window of findings is rendered in parallel, each finding to its own compact JSON
     /// text (the bytes the serializer would write for it: below the indented levels the layout
-    /// is compact), then written in order. Rendering is most of the report's cost.
+    /// is compact), then written in order while the next window is rendered. Rendering is most
+    /// of the report's cost.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use rayon::prelude::*;
         use serde::ser::Error;
         let v = self.verdict;
-        let mut seq = s.serialize_seq(Some(v.findings.len()))?;
-        for (window, rules) in v
-            .findings
-            .chunks(RENDER_WINDOW)
-            .zip(self.rules.of_finding.chunks(RENDER_WINDOW))
-        {
-            let rendered = window
+        let render = |(window, rules): (&[Evaluated], &[u32])| {
+            window
                 .par_iter()
                 .zip(rules)
                 .map(|(e, &rule)| serde_json::value::to_raw_value(&JsonFinding::new(e, rule, v)))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(S::Error::custom)?;
-            for finding in &rendered {
-                seq.serialize_element(finding)?;
-            }
+        };
+        let mut windows = v
+            .findings
+            .chunks(RENDER_WINDOW)
+            .zip(self.rules.of_finding.chunks(RENDER_WINDOW));
+        let mut seq = s.serialize_seq(Some(v.findings.len()))?;
+        let mut rendered = windows.next().map(render);
+        while let Some(current) = rendered.take() {
+            let current = current.map_err(S::Error::custom)?;
+            // The writer is this thread; the pool renders the next window meanwhile.
+            let (next, slot, render) = (windows.next(), &mut rendered, &render);
+            rayon::in_place_scope(|scope| {
+                if let Some(next) = next {
+                    scope.spawn(move |_| *slot = Some(render(next)));
+                }
+                current.iter().try_for_each(|f| seq.serialize_element(f))
+            })?;
         }
         seq.end()
     }
