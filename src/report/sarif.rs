@@ -5,9 +5,9 @@
 //! The document is written with serde-sarif's types and validated in tests against the official
 //! OASIS schema (when `../shared/schemas` is present) and the serde-sarif copy vendored in
 //! `schemas/sarif-schema-2.1.0.serde-sarif.json` (always). It is streamed: each run's rules
-//! are collected first, then its results are built and written one at a time, so the whole log
-//! is never held in memory (only its gzip-compressed form, at most the size limit, while it is
-//! measured).
+//! are collected first, then its results are built and rendered in parallel a window of 2048 at
+//! a time and written in order, so the whole log is never held in memory (only that window, and
+//! its compressed form, at most the size limit, while it is measured).
 //!
 //! # Decisions
 //!
@@ -97,9 +97,11 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use serde_sarif::sarif as s;
 use sha2::{Digest, Sha256};
 
@@ -257,9 +259,9 @@ pub fn render_with(
     let base = options.base_dir.as_deref();
     let hashes = line_hashes_for(findings, &kept, base);
 
-    // Limit: compressed size. The log is streamed through gzip to measure it (nothing but the
-    // compressed bytes is kept), then inflated into `out`; over the limit, the least severe are
-    // shed and the log is streamed again.
+    // Limit: compressed size. The log is streamed through deflate to measure it (nothing but
+    // the compressed bytes is kept), then inflated into `out`; over the limit, the least severe
+    // are shed and the log is streamed again.
     let mut size_dropped = Dropped::default();
     // Measured at gzip level 2 first: twice as fast as the uploader's level 6 (zlib-rs; its
     // level 1 is quicker still but ~50 % larger, which would send typical logs to the second
@@ -301,9 +303,9 @@ pub fn render_with(
                 out.write_all(&bytes)?;
                 break;
             }
-            Measured::Gzipped(gz) => {
+            Measured::Deflated(deflated) => {
                 // Large reads keep the many small writes of `io::copy` off `out`.
-                let mut inflated = flate2::read::GzDecoder::new(&gz[..]);
+                let mut inflated = flate2::read::DeflateDecoder::new(&deflated[..]);
                 let mut chunk = vec![0u8; 1 << 20];
                 loop {
                     let n = std::io::Read::read(&mut inflated, &mut chunk)?;
@@ -427,12 +429,27 @@ fn plan_runs(verdict: &Verdict) -> Vec<RunPlan<'_>> {
                 .insert(&input.path);
         }
     }
+    // Findings come sorted by severity, then scanner, and share their scanner and input `Arc`s
+    // with the findings of the same input: one from the same scanner and input as the finding
+    // before goes to the same plan without a lookup by name.
+    let mut previous: Option<(&Finding, &mut RunPlan<'_>)> = None;
     for (i, e) in verdict.findings.iter().enumerate() {
-        let scanner = &e.finding.scanner;
-        let key = (&*scanner.name, scanner.version.as_deref());
-        let plan = by_tool.entry(key).or_insert_with(|| new_plan(key));
+        let f = &e.finding;
+        let plan = match previous.take() {
+            Some((p, plan))
+                if Arc::ptr_eq(&p.scanner, &f.scanner) && Arc::ptr_eq(&p.input, &f.input) =>
+            {
+                plan
+            }
+            _ => {
+                let key = (&*f.scanner.name, f.scanner.version.as_deref());
+                let plan = by_tool.entry(key).or_insert_with(|| new_plan(key));
+                plan.inputs.insert(&f.input);
+                plan
+            }
+        };
         plan.members.push(i);
-        plan.inputs.insert(&e.finding.input);
+        previous = Some((f, plan));
     }
     let mut plans: Vec<RunPlan<'_>> = by_tool.into_values().collect();
     assign_automation_ids(&mut plans);
@@ -561,8 +578,8 @@ fn priority_order(indices: &[usize], findings: &[Evaluated]) -> Vec<usize> {
 // ---------------------------------------------------------------------------------------------
 // Building the log
 
-/// The log, written field by field in serde-sarif's order; runs and results are built one at
-/// a time while they are written.
+/// The log, written field by field in serde-sarif's order; runs, and windows of results, are
+/// built while they are written.
 #[derive(Serialize)]
 struct LogSer<'a> {
     #[serde(rename = "$schema")]
@@ -614,27 +631,62 @@ struct ResultsSer<'a> {
     rule_first: Vec<usize>,
 }
 
+/// Results rendered at a time: enough to keep both cores busy, few enough that the window
+/// (~1.7 KB a result) stays a few MB.
+const RENDER_WINDOW: usize = 2048;
+
 impl Serialize for ResultsSer<'_> {
+    /// Each window of results is built and rendered in parallel, each result to its own JSON
+    /// text (the bytes the log's serializer would write for it: results are below the indented
+    /// levels, so compact), then written in order. Building and rendering results is most of
+    /// the log's cost.
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use rayon::prelude::*;
         use serde::ser::{Error, SerializeSeq};
-        let runs = self.runs;
-        let findings = &runs.verdict.findings;
         let mut seq = ser.serialize_seq(Some(self.members.len()))?;
-        for &(i, index) in &self.members {
-            let e = &findings[i];
-            let place = place(e, runs.base);
-            let result = build_result(
-                e,
-                index,
-                &place,
-                runs.hashes[i].as_deref(),
-                &findings[self.rule_first[index]].finding,
-                runs.verdict.group_of(e).map(|g| g.id.as_str()),
-            )
-            .map_err(S::Error::custom)?;
-            seq.serialize_element(&result)?;
+        for window in self.members.chunks(RENDER_WINDOW) {
+            let rendered = window
+                .par_iter()
+                .map(|&(i, rule_index)| self.render(i, rule_index))
+                .collect::<std::io::Result<Vec<_>>>()
+                .map_err(S::Error::custom)?;
+            for result in &rendered {
+                seq.serialize_element(result)?;
+            }
         }
         seq.end()
+    }
+}
+
+impl ResultsSer<'_> {
+    /// The result for finding `i` as [`write_json`] writes it at results depth.
+    fn render(&self, i: usize, rule_index: usize) -> std::io::Result<Box<RawValue>> {
+        let runs = self.runs;
+        let findings = &runs.verdict.findings;
+        let e = &findings[i];
+        let result = build_result(
+            e,
+            rule_index,
+            &place(e, runs.base),
+            runs.hashes[i].as_deref(),
+            &findings[self.rule_first[rule_index]].finding,
+            runs.verdict.group_of(e).map(|g| g.id.as_str()),
+        )?;
+        // Compact JSON is what `SafeFormatter` writes too unless a string holds a character it
+        // escapes; only then (a few results in a hundred) is the result rendered again with
+        // it, and the text checked once more by `RawValue`.
+        let compact = serde_json::value::to_raw_value(&result)?;
+        if !may_need_escape(compact.get()) {
+            return Ok(compact);
+        }
+        let mut text = Vec::with_capacity(compact.get().len() + 64);
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut text,
+            SafeFormatter(LinesFormatter::new(0)),
+        );
+        result.serialize(&mut ser)?;
+        let text = String::from_utf8(text).map_err(std::io::Error::other)?;
+        Ok(RawValue::from_string(text)?)
     }
 }
 
@@ -1709,31 +1761,44 @@ fn line_hashes_for(
     kept: &[bool],
     base: Option<&Path>,
 ) -> Vec<Option<String>> {
+    use rayon::prelude::*;
     let mut hashes: Vec<Option<String>> = vec![None; findings.len()];
     if let Some(base) = base {
+        // Placing every kept finding, and reading and hashing the files, are independent.
+        let placed: Vec<(String, usize, usize)> = findings
+            .par_iter()
+            .enumerate()
+            .filter(|&(i, _)| kept[i])
+            .filter_map(|(i, e)| {
+                let p = place(e, Some(base));
+                Some((p.file?, p.start_line?, i))
+            })
+            .collect();
         let mut by_file: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
-        for (i, e) in findings.iter().enumerate().filter(|&(i, _)| kept[i]) {
-            let p = place(e, Some(base));
-            if let (Some(file), Some(line)) = (p.file, p.start_line) {
-                by_file.entry(file).or_default().push((line, i));
-            }
+        for (file, line, i) in placed {
+            by_file.entry(file).or_default().push((line, i));
         }
         let canonical_base = base.canonicalize().ok();
-        for (file, wanted) in &by_file {
-            let Some(text) = canonical_base.as_deref().and_then(|b| read_source(b, file)) else {
-                continue;
-            };
-            let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
-            for &(line, i) in wanted {
-                by_line.entry(line).or_default().push(i);
-            }
-            hash_lines(&text, |line, h| {
-                if let Some(ids) = by_line.get(&line) {
-                    for &i in ids {
-                        hashes[i] = Some(h.clone());
+        let computed: Vec<(usize, String)> = by_file
+            .par_iter()
+            .flat_map_iter(|(file, wanted)| {
+                let mut found = Vec::new();
+                if let Some(text) = canonical_base.as_deref().and_then(|b| read_source(b, file)) {
+                    let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
+                    for &(line, i) in wanted {
+                        by_line.entry(line).or_default().push(i);
                     }
+                    hash_lines(&text, |line, h| {
+                        if let Some(ids) = by_line.get(&line) {
+                            found.extend(ids.iter().map(|&i| (i, h.clone())));
+                        }
+                    });
                 }
-            });
+                found
+            })
+            .collect();
+        for (i, h) in computed {
+            hashes[i] = Some(h);
         }
     }
     // A hash the scanner supplied (GitHub-compatible by its name) when none was computed.
@@ -1780,8 +1845,8 @@ fn read_source(base: &Path, rel: &str) -> Option<String> {
 enum Measured {
     /// Small enough that its raw size proves it fits: the bytes themselves.
     Raw(Vec<u8>),
-    /// Fits once compressed: the gzip stream.
-    Gzipped(Vec<u8>),
+    /// Fits once compressed: the deflate stream.
+    Deflated(Vec<u8>),
     /// Over the limit: the compressed size.
     Over(u64),
 }
@@ -1794,7 +1859,7 @@ struct SizedSink {
     limit: u64,
     level: flate2::Compression,
     raw: Vec<u8>,
-    gzip: Option<GzipWorker>,
+    deflate: Option<DeflateWorker>,
 }
 
 impl SizedSink {
@@ -1803,7 +1868,7 @@ impl SizedSink {
             limit,
             level,
             raw: Vec::new(),
-            gzip: None,
+            deflate: None,
         }
     }
 
@@ -1813,33 +1878,34 @@ impl SizedSink {
     }
 
     fn finish(self) -> std::io::Result<Measured> {
-        let Some(gzip) = self.gzip else {
+        let Some(deflate) = self.deflate else {
             return Ok(Measured::Raw(self.raw));
         };
-        let capped = gzip.finish()?;
-        Ok(if capped.len > self.limit {
-            Measured::Over(capped.len)
+        let capped = deflate.finish()?;
+        let gzipped = capped.len + GZIP_FRAMING_BYTES;
+        Ok(if gzipped > self.limit {
+            Measured::Over(gzipped)
         } else {
-            Measured::Gzipped(capped.bytes)
+            Measured::Deflated(capped.bytes)
         })
     }
 }
 
 impl Write for SizedSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Some(gzip) = &self.gzip {
-            gzip.send(buf.to_vec())?;
+        if let Some(deflate) = &self.deflate {
+            deflate.send(buf.to_vec())?;
             return Ok(buf.len());
         }
         if self.raw_fits((self.raw.len() + buf.len()) as u64) {
             self.raw.extend_from_slice(buf);
             return Ok(buf.len());
         }
-        let gzip = GzipWorker::start(self.limit, self.level)?;
+        let deflate = DeflateWorker::start(self.limit, self.level)?;
         let mut first = std::mem::take(&mut self.raw);
         first.extend_from_slice(buf);
-        gzip.send(first)?;
-        self.gzip = Some(gzip);
+        deflate.send(first)?;
+        self.deflate = Some(deflate);
         Ok(buf.len())
     }
 
@@ -1848,43 +1914,48 @@ impl Write for SizedSink {
     }
 }
 
-/// Gzip on a thread of its own, fed chunks through a short queue.
-struct GzipWorker {
+/// What gzip adds around the deflate stream: a 10-byte header (no name or comment) and an
+/// 8-byte trailer. The log is measured as raw deflate and this added, so neither side of the
+/// round trip spends a CRC-32 pass over the whole log; the size is the gzip file's to the byte.
+const GZIP_FRAMING_BYTES: u64 = 18;
+
+/// Deflate on a thread of its own, fed chunks through a short queue.
+struct DeflateWorker {
     chunks: std::sync::mpsc::SyncSender<Vec<u8>>,
     thread: std::thread::JoinHandle<std::io::Result<Capped>>,
 }
 
-impl GzipWorker {
-    fn start(limit: u64, level: flate2::Compression) -> std::io::Result<GzipWorker> {
+impl DeflateWorker {
+    fn start(limit: u64, level: flate2::Compression) -> std::io::Result<DeflateWorker> {
         let (chunks, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let thread = std::thread::Builder::new()
-            .name("sarif-gzip".to_owned())
+            .name("sarif-deflate".to_owned())
             .spawn(move || {
                 let capped = Capped {
-                    limit,
+                    limit: limit.saturating_sub(GZIP_FRAMING_BYTES),
                     len: 0,
                     bytes: Vec::new(),
                 };
-                let mut gzip = flate2::write::GzEncoder::new(capped, level);
+                let mut deflate = flate2::write::DeflateEncoder::new(capped, level);
                 for chunk in receiver {
-                    gzip.write_all(&chunk)?;
+                    deflate.write_all(&chunk)?;
                 }
-                gzip.finish()
+                deflate.finish()
             })?;
-        Ok(GzipWorker { chunks, thread })
+        Ok(DeflateWorker { chunks, thread })
     }
 
     fn send(&self, chunk: Vec<u8>) -> std::io::Result<()> {
         self.chunks
             .send(chunk)
-            .map_err(|_| std::io::Error::other("SARIF: the gzip thread stopped"))
+            .map_err(|_| std::io::Error::other("SARIF: the deflate thread stopped"))
     }
 
     fn finish(self) -> std::io::Result<Capped> {
         drop(self.chunks);
         self.thread
             .join()
-            .map_err(|_| std::io::Error::other("SARIF: the gzip thread failed"))?
+            .map_err(|_| std::io::Error::other("SARIF: the deflate thread failed"))?
     }
 }
 
@@ -1917,7 +1988,6 @@ mod tests {
     use crate::model::{Extra, FileLocation, Finding, Region, Scanner, SeveritySource};
     use crate::policy::{Decision, Policy};
     use crate::report::fixtures::{HOSTILE, baseline_verdict, hostile_verdict, sample_verdict};
-    use std::sync::Arc;
 
     fn rendered_with(verdict: &Verdict, options: &SarifOptions) -> (String, SarifStats) {
         let mut out = Vec::new();
@@ -2910,6 +2980,22 @@ mod tests {
         assert_eq!(stats, raw_stats);
         assert!(stats.warnings.is_empty(), "{stats:?}");
         assert!(gzipped == raw, "the gzip path changed the bytes");
+    }
+
+    #[test]
+    fn gzip_is_its_deflate_stream_and_the_framing() {
+        let text = rendered_with(&hostile_verdict(), &SarifOptions::default()).0;
+        for level in [2, 6] {
+            let level = flate2::Compression::new(level);
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
+            gz.write_all(text.as_bytes()).expect("gzip");
+            let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), level);
+            deflate.write_all(text.as_bytes()).expect("deflate");
+            assert_eq!(
+                gz.finish().expect("gzip").len() as u64,
+                deflate.finish().expect("deflate").len() as u64 + GZIP_FRAMING_BYTES
+            );
+        }
     }
 
     // --- helpers -------------------------------------------------------------------------
