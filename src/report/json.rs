@@ -36,11 +36,14 @@
 //! is the number of entries and `correlated` the number of groups. `by_scanner` counts each
 //! scanner's own findings (each scanner reported the problem once).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::io::Write;
 
 use serde::Serialize;
 use serde::ser::SerializeSeq;
+use serde_json::value::RawValue;
 
 use crate::baseline;
 use crate::ingest::{Format, ReportStats};
@@ -67,7 +70,7 @@ struct Document<'a> {
     missing_reports: &'a [String],
     baseline: Option<JsonBaseline<'a>>,
     summary: JsonSummary<'a>,
-    rules: &'a [JsonRule<'a>],
+    rules: Rules<'a>,
     findings: Findings<'a>,
     /// Baseline entries no longer reported (empty without a baseline).
     fixed: &'a [baseline::Entry],
@@ -213,6 +216,11 @@ struct RuleTable<'a> {
 
 impl<'a> RuleTable<'a> {
     fn new(findings: &'a [Evaluated]) -> Self {
+        Self::with_hasher(findings, foldhash::fast::RandomState::default())
+    }
+
+    /// With the hasher of the texts given (tests give one under which all texts collide).
+    fn with_hasher(findings: &'a [Evaluated], hasher: impl BuildHasher) -> Self {
         // The readers share one allocation per long rule text among the rule's findings, so
         // the addresses of those texts (with the short fields themselves) usually identify the
         // entry without hashing kilobytes of a SARIF rule's help per finding. Equal addresses
@@ -244,9 +252,14 @@ impl<'a> RuleTable<'a> {
                 cwes: &f.cwes,
             }
         }
-        let mut by_identity: HashMap<Identity<'a>, u32> = HashMap::new();
-        let mut by_text: HashMap<JsonRule<'a>, u32> = HashMap::new();
-        let mut rules = Vec::new();
+        // foldhash: SipHash over each distinct advisory's texts was ~15 % of a Trivy run with
+        // the JSON report. Seeded per process, as the verdict's maps are. The texts are hashed
+        // once, into a `u64` key (a map keyed by the texts hashes them again as it grows);
+        // texts whose hash another entry already has are told apart by comparing them.
+        let mut by_identity: foldhash::HashMap<Identity<'a>, u32> = HashMap::default();
+        let mut by_hash: foldhash::HashMap<u64, u32> = HashMap::default();
+        let mut collided: Vec<u32> = Vec::new();
+        let mut rules: Vec<JsonRule<'a>> = Vec::new();
         let mut of_finding = Vec::with_capacity(findings.len());
         let mut last: Option<(Identity, u32)> = None;
         for e in findings {
@@ -257,10 +270,25 @@ impl<'a> RuleTable<'a> {
                 Some((last_id, index)) if last_id == id => index,
                 _ => *by_identity.entry(id).or_insert_with(|| {
                     let rule = JsonRule::of(f);
-                    *by_text.entry(rule).or_insert_with_key(|rule| {
-                        rules.push(*rule);
-                        (rules.len() - 1) as u32
-                    })
+                    let next = rules.len() as u32;
+                    let found = match by_hash.entry(hasher.hash_one(rule)) {
+                        Entry::Vacant(slot) => *slot.insert(next),
+                        Entry::Occupied(slot) if rules[*slot.get() as usize] == rule => *slot.get(),
+                        Entry::Occupied(_) => {
+                            let same = collided.iter().find(|&&i| rules[i as usize] == rule);
+                            match same.copied() {
+                                Some(i) => i,
+                                None => {
+                                    collided.push(next);
+                                    next
+                                }
+                            }
+                        }
+                    };
+                    if found == next {
+                        rules.push(rule);
+                    }
+                    found
                 }),
             };
             last = Some((id, index));
@@ -275,43 +303,71 @@ struct Findings<'a> {
     rules: &'a RuleTable<'a>,
 }
 
-/// Findings rendered at a time: enough to keep both cores busy, few enough that the window
-/// (~2.5 KB a finding) stays a few MB.
+/// Elements rendered at a time: enough to keep both cores busy, few enough that the window
+/// (~1-2 KB a finding or result) stays a few MB.
 const RENDER_WINDOW: usize = 2048;
 
+/// Writes `count` elements into `seq`, element `i` as `render(i)` renders it: compact JSON,
+/// the bytes the serializer would write at that depth (the levels below the indented ones are
+/// compact). Windows of elements are rendered in parallel and written in order, each while the
+/// pool renders the next one; rendering is most of a large report's cost.
+pub(crate) fn write_rendered<Q, E>(
+    seq: &mut Q,
+    count: usize,
+    render: impl Fn(usize) -> Result<Box<RawValue>, E> + Sync,
+) -> Result<(), Q::Error>
+where
+    Q: SerializeSeq,
+    E: std::fmt::Display + Send,
+{
+    use rayon::prelude::*;
+    use serde::ser::Error;
+    let render_window = |window: std::ops::Range<usize>| {
+        window
+            .into_par_iter()
+            .map(&render)
+            .collect::<Result<Vec<_>, E>>()
+    };
+    let mut windows = (0..count)
+        .step_by(RENDER_WINDOW)
+        .map(|start| start..count.min(start + RENDER_WINDOW));
+    let mut rendered = windows.next().map(render_window);
+    while let Some(current) = rendered.take() {
+        let current = current.map_err(Q::Error::custom)?;
+        let (next, slot, render_window) = (windows.next(), &mut rendered, &render_window);
+        // The writer is this thread; the pool renders the next window meanwhile.
+        rayon::in_place_scope(|scope| {
+            if let Some(next) = next {
+                scope.spawn(move |_| *slot = Some(render_window(next)));
+            }
+            current.iter().try_for_each(|e| seq.serialize_element(e))
+        })?;
+    }
+    Ok(())
+}
+
 impl Serialize for Findings<'_> {
-    /// Each window of findings is rendered in parallel, each finding to its own compact JSON
-    /// text (the bytes the serializer would write for it: below the indented levels the layout
-    /// is compact), then written in order while the next window is rendered. Rendering is most
-    /// of the report's cost.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use rayon::prelude::*;
-        use serde::ser::Error;
         let v = self.verdict;
-        let render = |(window, rules): (&[Evaluated], &[u32])| {
-            window
-                .par_iter()
-                .zip(rules)
-                .map(|(e, &rule)| serde_json::value::to_raw_value(&JsonFinding::new(e, rule, v)))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        let mut windows = v
-            .findings
-            .chunks(RENDER_WINDOW)
-            .zip(self.rules.of_finding.chunks(RENDER_WINDOW));
         let mut seq = s.serialize_seq(Some(v.findings.len()))?;
-        let mut rendered = windows.next().map(render);
-        while let Some(current) = rendered.take() {
-            let current = current.map_err(S::Error::custom)?;
-            // The writer is this thread; the pool renders the next window meanwhile.
-            let (next, slot, render) = (windows.next(), &mut rendered, &render);
-            rayon::in_place_scope(|scope| {
-                if let Some(next) = next {
-                    scope.spawn(move |_| *slot = Some(render(next)));
-                }
-                current.iter().try_for_each(|f| seq.serialize_element(f))
-            })?;
-        }
+        write_rendered(&mut seq, v.findings.len(), |i| {
+            let finding = JsonFinding::new(&v.findings[i], self.rules.of_finding[i], v);
+            serde_json::value::to_raw_value(&finding)
+        })?;
+        seq.end()
+    }
+}
+
+/// The `rules` array, rendered as the findings are: a Trivy report has an entry for most
+/// advisories, about half the document.
+struct Rules<'a>(&'a [JsonRule<'a>]);
+
+impl Serialize for Rules<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        write_rendered(&mut seq, self.0.len(), |i| {
+            serde_json::value::to_raw_value(&self.0[i])
+        })?;
         seq.end()
     }
 }
@@ -491,7 +547,7 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
                 fixed: b.fixed.len(),
             }),
         },
-        rules: &rules.rules,
+        rules: Rules(&rules.rules),
         findings: Findings {
             verdict,
             rules: &rules,
@@ -769,6 +825,36 @@ mod tests {
             }
             assert!(f["fix"].get("solution").is_none());
         }
+    }
+
+    /// Texts whose hashes collide still get their own entries, and equal ones share one.
+    #[test]
+    fn rule_table_tells_colliding_texts_apart() {
+        #[derive(Default)]
+        struct Collide;
+        impl std::hash::Hasher for Collide {
+            fn finish(&self) -> u64 {
+                7
+            }
+            fn write(&mut self, _: &[u8]) {}
+        }
+        let mut verdict = sample_verdict();
+        let copies: Vec<Evaluated> = verdict.findings.clone();
+        verdict.findings.extend(copies.into_iter().map(|mut e| {
+            // Equal texts in new allocations: found by comparing the texts.
+            e.finding.description = e.finding.description.as_deref().map(Arc::from);
+            e
+        }));
+        let hashed = RuleTable::new(&verdict.findings);
+        let colliding = RuleTable::with_hasher(
+            &verdict.findings,
+            std::hash::BuildHasherDefault::<Collide>::default(),
+        );
+        assert_eq!(hashed.rules.len(), 8);
+        assert_eq!(colliding.rules.len(), 8);
+        assert!(hashed.rules == colliding.rules);
+        assert_eq!(hashed.of_finding, colliding.of_finding);
+        assert_eq!(hashed.of_finding[..8], hashed.of_finding[8..]);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! OASIS schema (when `../shared/schemas` is present) and the serde-sarif copy vendored in
 //! `schemas/sarif-schema-2.1.0.serde-sarif.json` (always). It is streamed: each run's rules
 //! are collected first, then its results are built and rendered in parallel a window of 2048 at
-//! a time and written in order, so the whole log is never held in memory (only that window, and
-//! its compressed form, at most the size limit, while it is measured).
+//! a time and written in order, each window while the next one renders, so the whole log is
+//! never held in memory (only two windows, and its compressed form, at most the size limit,
+//! while it is measured).
 //!
 //! # Decisions
 //!
@@ -111,7 +112,7 @@ use crate::model::{
     ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::Outcome;
-use crate::report::json::LinesFormatter;
+use crate::report::json::{LinesFormatter, write_rendered};
 use crate::text::truncate;
 use crate::verdict::{Evaluated, Verdict};
 
@@ -631,29 +632,18 @@ struct ResultsSer<'a> {
     rule_first: Vec<usize>,
 }
 
-/// Results rendered at a time: enough to keep both cores busy, few enough that the window
-/// (~1.7 KB a result) stays a few MB.
-const RENDER_WINDOW: usize = 2048;
-
 impl Serialize for ResultsSer<'_> {
-    /// Each window of results is built and rendered in parallel, each result to its own JSON
-    /// text (the bytes the log's serializer would write for it: results are below the indented
-    /// levels, so compact), then written in order. Building and rendering results is most of
-    /// the log's cost.
+    /// Results are built and rendered in parallel windows, each to its own JSON text (the
+    /// bytes the log's serializer would write for it: results are below the indented levels,
+    /// so compact), and written in order. Building and rendering results is most of the log's
+    /// cost.
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        use rayon::prelude::*;
-        use serde::ser::{Error, SerializeSeq};
+        use serde::ser::SerializeSeq;
         let mut seq = ser.serialize_seq(Some(self.members.len()))?;
-        for window in self.members.chunks(RENDER_WINDOW) {
-            let rendered = window
-                .par_iter()
-                .map(|&(i, rule_index)| self.render(i, rule_index))
-                .collect::<std::io::Result<Vec<_>>>()
-                .map_err(S::Error::custom)?;
-            for result in &rendered {
-                seq.serialize_element(result)?;
-            }
-        }
+        write_rendered(&mut seq, self.members.len(), |k| {
+            let (i, rule_index) = self.members[k];
+            self.render(i, rule_index)
+        })?;
         seq.end()
     }
 }
