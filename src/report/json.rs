@@ -43,7 +43,6 @@ use std::io::Write;
 
 use serde::Serialize;
 use serde::ser::SerializeSeq;
-use serde_json::value::RawValue;
 
 use crate::baseline;
 use crate::ingest::{Format, ReportStats};
@@ -52,6 +51,7 @@ use crate::model::{
     ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::{Outcome, Policy, Waiver, WaiverState};
+use crate::report::compact::{self, Escapes, Prerendered};
 use crate::verdict::{Evaluated, Verdict};
 
 /// Bumped on any incompatible change to the document's shape.
@@ -314,7 +314,7 @@ const RENDER_WINDOW: usize = 2048;
 pub(crate) fn write_rendered<Q, E>(
     seq: &mut Q,
     count: usize,
-    render: impl Fn(usize) -> Result<Box<RawValue>, E> + Sync,
+    render: impl Fn(usize) -> Result<Vec<u8>, E> + Sync,
 ) -> Result<(), Q::Error>
 where
     Q: SerializeSeq,
@@ -340,7 +340,9 @@ where
             if let Some(next) = next {
                 scope.spawn(move |_| *slot = Some(render_window(next)));
             }
-            current.iter().try_for_each(|e| seq.serialize_element(e))
+            current
+                .iter()
+                .try_for_each(|e| seq.serialize_element(&Prerendered(e)))
         })?;
     }
     Ok(())
@@ -352,7 +354,7 @@ impl Serialize for Findings<'_> {
         let mut seq = s.serialize_seq(Some(v.findings.len()))?;
         write_rendered(&mut seq, v.findings.len(), |i| {
             let finding = JsonFinding::new(&v.findings[i], self.rules.of_finding[i], v);
-            serde_json::value::to_raw_value(&finding)
+            compact::to_vec(&finding, Escapes::Json)
         })?;
         seq.end()
     }
@@ -366,7 +368,7 @@ impl Serialize for Rules<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         write_rendered(&mut seq, self.0.len(), |i| {
-            serde_json::value::to_raw_value(&self.0[i])
+            compact::to_vec(&self.0[i], Escapes::Json)
         })?;
         seq.end()
     }

@@ -4,6 +4,7 @@
 //! A new format is one file here plus one arm in [`OutputFormat`].
 
 pub mod annotations;
+mod compact;
 pub mod explain;
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -94,6 +94,7 @@
 //!   runs in the log's `properties.scangate.dropped_runs`) and returned in
 //!   [`SarifStats::warnings`] for the caller to print; nothing is dropped silently.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -102,7 +103,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use serde_sarif::sarif as s;
 use sha2::{Digest, Sha256};
 
@@ -112,6 +112,7 @@ use crate::model::{
     ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::Outcome;
+use crate::report::compact::{self, Escapes, Sorted};
 use crate::report::json::{LinesFormatter, write_rendered};
 use crate::text::truncate;
 use crate::verdict::{Evaluated, Verdict};
@@ -650,33 +651,18 @@ impl Serialize for ResultsSer<'_> {
 
 impl ResultsSer<'_> {
     /// The result for finding `i` as [`write_json`] writes it at results depth.
-    fn render(&self, i: usize, rule_index: usize) -> std::io::Result<Box<RawValue>> {
+    fn render(&self, i: usize, rule_index: usize) -> std::io::Result<Vec<u8>> {
         let runs = self.runs;
         let findings = &runs.verdict.findings;
         let e = &findings[i];
-        let result = build_result(
+        render_result(
             e,
             rule_index,
             &place(e, runs.base),
             runs.hashes[i].as_deref(),
             &findings[self.rule_first[rule_index]].finding,
             runs.verdict.group_of(e).map(|g| g.id.as_str()),
-        )?;
-        // Compact JSON is what `SafeFormatter` writes too unless a string holds a character it
-        // escapes; only then (a few results in a hundred) is the result rendered again with
-        // it, and the text checked once more by `RawValue`.
-        let compact = serde_json::value::to_raw_value(&result)?;
-        if !may_need_escape(compact.get()) {
-            return Ok(compact);
-        }
-        let mut text = Vec::with_capacity(compact.get().len() + 64);
-        let mut ser = serde_json::Serializer::with_formatter(
-            &mut text,
-            SafeFormatter(LinesFormatter::new(0)),
-        );
-        result.serialize(&mut ser)?;
-        let text = String::from_utf8(text).map_err(std::io::Error::other)?;
-        Ok(RawValue::from_string(text)?)
+        )
     }
 }
 
@@ -987,14 +973,86 @@ struct ResultProps<'a> {
     input: &'a str,
 }
 
-fn build_result(
+/// A result as serde-sarif writes an `s::Result` (members in its alphabetical order, absent
+/// ones left out), built from borrowed parts: the SARIF log of a large report is mostly results.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    level: s::ResultLevel,
+    locations: [LocationOut<'a>; 1],
+    message: MessageOut,
+    partial_fingerprints: BTreeMap<&'a str, Cow<'a, str>>,
+    properties: ResultBag<'a>,
+    rule_id: &'a str,
+    rule_index: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SuppressionOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[&'a s::LogicalLocation; 1]>,
+    physical_location: PhysicalOut<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalOut<'a> {
+    artifact_location: ArtifactOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a s::Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactOut<'a> {
+    uri: &'a str,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+struct MessageOut {
+    text: String,
+}
+
+/// A result's property bag: `tags`, then the members in key order, as serde-sarif's
+/// `PropertyBag` (tags, then a flattened map) writes it; the `scangate` member's keys sorted
+/// as a `serde_json::Value` holds them.
+#[derive(Serialize)]
+struct ResultBag<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<Cow<'a, str>>>,
+    scangate: Sorted<&'a ResultProps<'a>>,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+}
+
+#[derive(Serialize)]
+struct SuppressionOut<'a> {
+    justification: String,
+    kind: &'static str,
+    properties: SuppressionBag<'a>,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct SuppressionBag<'a> {
+    scangate: Sorted<SuppressionProps<'a>>,
+}
+
+/// The result for `e`, written as compact JSON with [`SafeFormatter`]'s escapes.
+fn render_result(
     e: &Evaluated,
     rule_index: usize,
     place: &Placed,
     line_hash: Option<&str>,
     rule_first: &Finding,
     correlation_id: Option<&str>,
-) -> std::io::Result<s::Result> {
+) -> std::io::Result<Vec<u8>> {
     let f = &e.finding;
     let d = &e.decision;
     let plain_title = plain(&f.title);
@@ -1034,60 +1092,59 @@ fn build_result(
     };
     // A property bag's tags are a set (the OASIS schema's `uniqueItems`); scanners such as
     // CodeQL already tag the CWEs they list.
-    let mut tags: Vec<String> = f.cwes.iter().map(|c| cwe_tag(*c)).collect();
+    let mut tags: Vec<Cow<'_, str>> = f.cwes.iter().map(|c| cwe_tag(*c).into()).collect();
     for t in f.extra.tags.iter() {
-        if !tags.contains(t) {
-            tags.push(t.clone());
+        if !tags.iter().any(|have| have == t) {
+            tags.push(t.as_str().into());
         }
     }
-    let mut bag = scangate_bag(&props, (!tags.is_empty()).then_some(tags))?;
-    bag.additional_properties.insert(
-        "security-severity".to_owned(),
-        Value::from(security_severity(d.effective_severity)),
-    );
 
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_owned(), f.fingerprint.to_hex());
+    fingerprints.insert(FINGERPRINT_KEY, Cow::Owned(f.fingerprint.to_hex()));
     if let Some(h) = line_hash {
-        fingerprints.insert(LINE_HASH_KEY.to_owned(), h.to_owned());
+        fingerprints.insert(LINE_HASH_KEY, Cow::Borrowed(h));
     }
     for tf in f.extra.tool_fingerprints.iter() {
         if let Some((name, value)) = tf.split_once('=')
             && !name.is_empty()
         {
-            fingerprints
-                .entry(name.to_owned())
-                .or_insert_with(|| value.to_owned());
+            fingerprints.entry(name).or_insert(Cow::Borrowed(value));
         }
     }
 
-    let mut result = s::Result::builder()
-        .rule_id(rule_id(&f.rule_id))
-        .rule_index(rule_index as i64)
-        .level(level(d.outcome, d.effective_severity))
-        .message(
-            s::Message::builder()
-                .text(message_text(e, &plain_title, place))
-                .build(),
-        )
-        .locations(vec![place.to_sarif()])
-        .partial_fingerprints(fingerprints)
-        .properties(bag)
-        .build();
-    // Against scangate's baseline: `new` or `unchanged` (SARIF §3.27.24). Fixed entries are
-    // not written as `absent` results: a result needs a message and a location that the
-    // baseline does not keep, and code scanning closes alerts that are no longer uploaded.
-    result.baseline_state = e.baseline.map(|b| {
-        Value::from(match b {
+    let result = ResultOut {
+        // Against scangate's baseline: `new` or `unchanged` (SARIF §3.27.24). Fixed entries
+        // are not written as `absent` results: a result needs a message and a location that
+        // the baseline does not keep, and code scanning closes alerts no longer uploaded.
+        baseline_state: e.baseline.map(|b| match b {
             BaselineStatus::New => "new",
             BaselineStatus::Existing { .. } => "unchanged",
-        })
-    });
-    let suppressions = suppressions(e)?;
-    if !suppressions.is_empty() {
-        result.suppressions = Some(suppressions);
-    }
-    Ok(result)
+        }),
+        level: level(d.outcome, d.effective_severity),
+        locations: [LocationOut {
+            logical_locations: place.logical.as_ref().map(|l| [l]),
+            physical_location: PhysicalOut {
+                artifact_location: ArtifactOut {
+                    uri: &place.uri,
+                    uri_base_id: SRCROOT,
+                },
+                region: place.region.as_ref(),
+            },
+        }],
+        message: MessageOut {
+            text: message_text(e, &plain_title, place),
+        },
+        partial_fingerprints: fingerprints,
+        properties: ResultBag {
+            tags: (!tags.is_empty()).then_some(tags),
+            scangate: Sorted(&props),
+            security_severity: security_severity(d.effective_severity),
+        },
+        rule_id: rule_id(&f.rule_id),
+        rule_index,
+        suppressions: suppressions(e),
+    };
+    compact::to_vec(&result, Escapes::Safe).map_err(std::io::Error::from)
 }
 
 fn message_text(e: &Evaluated, plain_title: &str, place: &Placed) -> String {
@@ -1154,7 +1211,7 @@ struct SuppressionProps<'a> {
     scanner_kind: Option<&'a str>,
 }
 
-fn suppressions(e: &Evaluated) -> std::io::Result<Vec<s::Suppression>> {
+fn suppressions(e: &Evaluated) -> Vec<SuppressionOut<'_>> {
     let mut out = Vec::new();
     if let Some(ts) = &e.finding.suppression {
         let kind = if ts.kind.to_ascii_lowercase().contains("insource") {
@@ -1168,20 +1225,17 @@ fn suppressions(e: &Evaluated) -> std::io::Result<Vec<s::Suppression>> {
                 .filter(|j| !j.trim().is_empty())
                 .unwrap_or(&ts.kind),
         );
-        out.push(
-            s::Suppression::builder()
-                .kind(Value::from(kind))
-                .status(Value::from("accepted"))
-                .justification(justification)
-                .properties(scangate_bag(
-                    &SuppressionProps {
-                        source: "scanner",
-                        scanner_kind: Some(&ts.kind),
-                    },
-                    None,
-                )?)
-                .build(),
-        );
+        out.push(SuppressionOut {
+            justification,
+            kind,
+            properties: SuppressionBag {
+                scangate: Sorted(SuppressionProps {
+                    source: "scanner",
+                    scanner_kind: Some(&ts.kind),
+                }),
+            },
+            status: "accepted",
+        });
     }
     let policy_source = match e.decision.outcome {
         Outcome::Waived => Some("policy waiver"),
@@ -1189,22 +1243,19 @@ fn suppressions(e: &Evaluated) -> std::io::Result<Vec<s::Suppression>> {
         Outcome::Fail | Outcome::Warn | Outcome::Suppressed => None,
     };
     if let Some(source) = policy_source {
-        out.push(
-            s::Suppression::builder()
-                .kind(Value::from("external"))
-                .status(Value::from("accepted"))
-                .justification(plain(&e.decision.reason))
-                .properties(scangate_bag(
-                    &SuppressionProps {
-                        source,
-                        scanner_kind: None,
-                    },
-                    None,
-                )?)
-                .build(),
-        );
+        out.push(SuppressionOut {
+            justification: plain(&e.decision.reason),
+            kind: "external",
+            properties: SuppressionBag {
+                scangate: Sorted(SuppressionProps {
+                    source,
+                    scanner_kind: None,
+                }),
+            },
+            status: "accepted",
+        });
     }
-    Ok(out)
+    out
 }
 
 /// A property bag holding `value` under the key `scangate`.
@@ -1233,22 +1284,6 @@ struct Placed {
     region: Option<s::Region>,
     start_line: Option<usize>,
     logical: Option<s::LogicalLocation>,
-}
-
-impl Placed {
-    fn to_sarif(&self) -> s::Location {
-        let artifact = s::ArtifactLocation::builder()
-            .uri(self.uri.clone())
-            .uri_base_id(SRCROOT)
-            .build();
-        let mut physical = s::PhysicalLocation::builder()
-            .artifact_location(artifact)
-            .build();
-        physical.region = self.region.clone();
-        let mut location = s::Location::builder().physical_location(physical).build();
-        location.logical_locations = self.logical.clone().map(|l| vec![l]);
-        location
-    }
 }
 
 /// Decides the location of one finding (see the module docs for the order).
@@ -1581,7 +1616,7 @@ fn needs_plain(s: &str) -> bool {
 }
 
 /// Unicode bidirectional formatting characters ("Trojan Source", CVE-2021-42574).
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
@@ -1596,6 +1631,18 @@ fn write_json<T: Serialize, W: ?Sized + Write>(value: &T, out: &mut W) -> std::i
     );
     value.serialize(&mut ser).map_err(std::io::Error::from)?;
     out.write_all(b"\n")
+}
+
+/// `value` as compact JSON with [`SafeFormatter`]'s escapes, as serde_json writes it (the
+/// reference the compact writer is tested against).
+#[cfg(test)]
+pub(crate) fn write_compact_safe<T: Serialize>(
+    value: &T,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut *out, SafeFormatter(LinesFormatter::new(0)));
+    value.serialize(&mut ser).map_err(std::io::Error::from)
 }
 
 /// Log, `runs`, run, `results`: the levels that are indented.
