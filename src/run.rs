@@ -540,6 +540,11 @@ fn write_output(
 /// reader never sees a half-written report. A path that is (or links to) a device, FIFO or
 /// socket — `/dev/null`, `/dev/stdout`, a pipe another process reads — is written in place:
 /// renaming over it would replace it with a regular file (as root, `/dev/null` itself).
+///
+/// The file is not `fsync`ed before the rename: that waited for the disk to take the whole
+/// report (0.2-0.3 s for a report of 10^5 findings, issue 7) for durability across a power
+/// cut, which a CI artifact does not need; the rename alone already shows a reader the old
+/// file or the complete new one, as with the outputs of Trivy, ZAP or cargo.
 fn write_file<T>(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
@@ -560,7 +565,7 @@ fn write_file<T>(
     let result = (|| {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         let rendered = render(&mut file)?;
-        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        file.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&tmp, path)?;
         Ok(rendered)
     })();
