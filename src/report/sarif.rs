@@ -919,58 +919,58 @@ fn help_text(e: &Evaluated) -> String {
 }
 
 /// Every field of the finding that the SARIF structure does not hold verbatim, named as in the
-/// JSON report.
+/// JSON report. Written [`Sorted`]; declared in that order so nothing is moved.
 #[derive(Serialize)]
 struct ResultProps<'a> {
-    fingerprint: Fingerprint,
-    kind: FindingKind,
-    outcome: Outcome,
-    reason: &'a str,
-    severity: Severity,
-    effective_severity: Severity,
-    severity_source: String,
-    /// The title as the scanner wrote it, when the message had to escape it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    title: Option<&'a str>,
+    confidence: Option<Confidence>,
+    /// Shared with the results of the other reports of the same vulnerability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cvss: Option<&'a CvssScore>,
+    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
+    cwes: &'a [u32],
     /// The description, when it differs from the rule's full description.
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[VulnId]>::is_empty")]
-    vuln_ids: &'a [VulnId],
-    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
-    cwes: &'a [u32],
+    effective_severity: Severity,
+    fingerprint: Fingerprint,
+    /// When existing in scangate's baseline: the date it was first seen.
     #[serde(skip_serializing_if = "Option::is_none")]
-    confidence: Option<Confidence>,
-    location: &'a Location,
+    first_seen: Option<String>,
     /// The fix, when it differs from the rule's (`properties.scangate.fix` of the rule): null
     /// when the result has none but the rule has one; absent when they are the same.
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<Option<&'a Fix>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'a str>,
+    input: &'a str,
+    kind: FindingKind,
+    location: &'a Location,
+    outcome: Outcome,
+    reason: &'a str,
     /// The references, when they differ from the rule's (`[]` when the result has none);
     /// absent when they are the same.
     #[serde(skip_serializing_if = "Option::is_none")]
     references: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    suppression: Option<&'a ToolSuppression>,
+    rule_name: Option<&'a str>,
+    severity: Severity,
+    severity_source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cvss: Option<&'a CvssScore>,
-    #[serde(skip_serializing_if = "ToolFingerprints::is_empty")]
-    tool_fingerprints: &'a ToolFingerprints,
+    suppression: Option<&'a ToolSuppression>,
+    /// The title as the scanner wrote it, when the message had to escape it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_baseline_state: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help_uri: Option<&'a str>,
-    /// When existing in scangate's baseline: the date it was first seen.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    first_seen: Option<String>,
-    /// Shared with the results of the other reports of the same vulnerability.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    correlation_id: Option<&'a str>,
-    input: &'a str,
+    #[serde(skip_serializing_if = "ToolFingerprints::is_empty")]
+    tool_fingerprints: &'a ToolFingerprints,
+    #[serde(skip_serializing_if = "<[VulnId]>::is_empty")]
+    vuln_ids: &'a [VulnId],
 }
 
 /// A result as serde-sarif writes an `s::Result` (members in its alphabetical order, absent
@@ -1507,26 +1507,42 @@ fn is_kept_in_uri(b: u8) -> bool {
 
 /// Percent-encodes a path, keeping `/` as the separator.
 fn encode_path(path: &str) -> String {
-    path.split('/')
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut out = String::with_capacity(path.len());
+    for (n, seg) in path.split('/').enumerate() {
+        if n > 0 {
+            out.push('/');
+        }
+        push_segment(&mut out, seg);
+    }
+    out
 }
 
 /// Percent-encodes one path segment (a `/` inside becomes `%2F`).
 fn encode_segment(seg: &str) -> String {
     let mut out = String::with_capacity(seg.len());
-    for &b in seg.as_bytes() {
-        if is_kept_in_uri(b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+    push_segment(&mut out, seg);
+    out
+}
+
+fn push_segment(out: &mut String, seg: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    match seg {
+        "." => out.push_str("%2E"),
+        ".." => out.push_str("%2E%2E"),
+        // Most segments (file and directory names) have nothing to encode.
+        _ if seg.bytes().all(is_kept_in_uri) => out.push_str(seg),
+        _ => {
+            for &b in seg.as_bytes() {
+                if is_kept_in_uri(b) {
+                    out.push(char::from(b));
+                } else {
+                    out.push('%');
+                    out.push(char::from(HEX[usize::from(b >> 4)]));
+                    out.push(char::from(HEX[usize::from(b & 0xF)]));
+                }
+            }
         }
     }
-    if out == "." || out == ".." {
-        out = out.replace('.', "%2E");
-    }
-    out
 }
 
 fn percent_decode(s: &str) -> String {
@@ -1608,11 +1624,20 @@ fn plain(s: &str) -> String {
 }
 
 /// Whether [`plain`] may change `s`: a C0 control other than LF and tab (CR included), a
-/// backslash or bracket, or a byte [`may_need_escape`] looks for.
+/// backslash or bracket, or a byte [`may_need_escape`] looks for. One pass over a table: most
+/// text is plain.
 fn needs_plain(s: &str) -> bool {
-    may_need_escape(s)
-        || s.bytes()
-            .any(|b| (b < 0x20 && b != b'\n' && b != b'\t') || matches!(b, b'\\' | b'[' | b']'))
+    const FLAGGED: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = (b < 0x20 && b != 0x0A && b != 0x09)
+                || matches!(b, 0x5C | 0x5B | 0x5D | 0x7F | 0xC2 | 0xD8 | 0xE2);
+            b += 1;
+        }
+        t
+    };
+    s.bytes().any(|b| FLAGGED[usize::from(b)])
 }
 
 /// Unicode bidirectional formatting characters ("Trojan Source", CVE-2021-42574).
