@@ -38,6 +38,7 @@ pub(crate) fn to_vec<T: ?Sized + Serialize>(value: &T, escapes: Escapes) -> Resu
         keys: Vec::new(),
         entry_pool: Vec::new(),
         scratch: Vec::new(),
+        text: String::new(),
     };
     value.serialize(&mut w)?;
     Ok(w.out)
@@ -97,6 +98,8 @@ struct Writer {
     entry_pool: Vec<Vec<Entry>>,
     /// The body of an object being reordered.
     scratch: Vec<u8>,
+    /// A `Display` value's text (`collect_str`).
+    text: String,
 }
 
 /// One member of a sorted object: its key (in `Writer::keys`) and its `"key":value` text (in
@@ -338,8 +341,18 @@ impl Object<'_> {
         } else {
             None
         };
-        self.w.write_str(key);
-        self.w.out.push(b':');
+        // Keys are nearly always short identifiers: then `"key":` goes in with one copy.
+        let table = if self.w.safe { &SAFE } else { &JSON };
+        if key.len() <= 32 && !key.bytes().any(|b| table[usize::from(b)]) {
+            let out = &mut self.w.out;
+            out.reserve(key.len() + 3);
+            out.push(b'"');
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+        } else {
+            self.w.write_str(key);
+            self.w.out.push(b':');
+        }
         if let Some(k) = sorted_key {
             self.pending_key = Some((k, start));
         }
@@ -483,6 +496,17 @@ impl<'w> ser::Serializer for &'w mut Writer {
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         self.write_str(v);
+        Ok(())
+    }
+    /// Formatted into a buffer kept for the next call (serde's default allocates a `String`
+    /// each time: a severity source per finding).
+    fn collect_str<T: ?Sized + std::fmt::Display>(self, value: &T) -> Result<(), Error> {
+        use std::fmt::Write as _;
+        let mut text = std::mem::take(&mut self.text);
+        text.clear();
+        write!(text, "{value}").map_err(Error::custom)?;
+        self.write_str(&text);
+        self.text = text;
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
@@ -718,6 +742,8 @@ mod tests {
 
     #[derive(Serialize)]
     struct Sample {
+        #[serde(rename = "a key longer than thirty-two bytes, with \"quotes\"")]
+        quoted_key: u8,
         zeta: &'static str,
         alpha: Vec<Shape>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -730,6 +756,17 @@ mod tests {
         nested: Inner,
         chars: char,
         unit: (),
+        shown: Collected,
+        long_key: u8,
+    }
+
+    /// Written with `collect_str`, as `json::Shown` writes `Display` values.
+    struct Collected;
+
+    impl Serialize for Collected {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&format_args!("{} and {}", NASTY, 12))
+        }
     }
 
     #[derive(Serialize)]
@@ -745,6 +782,7 @@ mod tests {
 
     fn sample() -> Sample {
         Sample {
+            quoted_key: 0,
             zeta: NASTY,
             alpha: vec![
                 Shape::Unit,
@@ -769,6 +807,8 @@ mod tests {
             },
             chars: '\u{202a}',
             unit: (),
+            shown: Collected,
+            long_key: 1,
         }
     }
 
