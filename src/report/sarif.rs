@@ -259,7 +259,9 @@ pub fn render_with(
     }
 
     let base = options.base_dir.as_deref();
-    let hashes = line_hashes_for(findings, &kept, base);
+    // Where each kept finding goes, decided once for the line hashes and the results.
+    let places = place_kept(findings, &kept, base);
+    let hashes = line_hashes_for(findings, &kept, &places, base);
 
     // Limit: compressed size. The log is streamed through deflate to measure it (nothing but
     // the compressed bytes is kept), then inflated into `out`; over the limit, the least severe
@@ -289,6 +291,7 @@ pub fn render_with(
                 plans: &plans,
                 kept: &kept,
                 hashes: &hashes,
+                places: &places,
                 base,
                 limits,
             },
@@ -597,6 +600,8 @@ struct RunsSer<'a> {
     plans: &'a [RunPlan<'a>],
     kept: &'a [bool],
     hashes: &'a [Option<String>],
+    /// Indexed like the findings; `Some` for the kept ones.
+    places: &'a [Option<Box<Placed>>],
     base: Option<&'a Path>,
     limits: Limits,
 }
@@ -655,10 +660,18 @@ impl ResultsSer<'_> {
         let runs = self.runs;
         let findings = &runs.verdict.findings;
         let e = &findings[i];
+        let placed;
+        let place = match &runs.places[i] {
+            Some(p) => p,
+            None => {
+                placed = place(e, runs.base);
+                &placed
+            }
+        };
         render_result(
             e,
             rule_index,
-            &place(e, runs.base),
+            place,
             runs.hashes[i].as_deref(),
             &findings[self.rule_first[rule_index]].finding,
             runs.verdict.group_of(e).map(|g| g.id.as_str()),
@@ -1822,28 +1835,38 @@ pub fn hash_lines(text: &str, mut callback: impl FnMut(usize, String)) {
     }
 }
 
+/// [`place`] for every kept finding (in parallel), `None` for the others.
+/// Boxed: a few hundred bytes each, and only the kept findings (at most 25,000 a run) have one.
+fn place_kept(
+    findings: &[Evaluated],
+    kept: &[bool],
+    base: Option<&Path>,
+) -> Vec<Option<Box<Placed>>> {
+    use rayon::prelude::*;
+    findings
+        .par_iter()
+        .zip(kept)
+        .map(|(e, &k)| k.then(|| Box::new(place(e, base))))
+        .collect()
+}
+
 /// Line hashes for every kept finding whose file is in the checkout; each file read once.
 fn line_hashes_for(
     findings: &[Evaluated],
     kept: &[bool],
+    places: &[Option<Box<Placed>>],
     base: Option<&Path>,
 ) -> Vec<Option<String>> {
     use rayon::prelude::*;
     let mut hashes: Vec<Option<String>> = vec![None; findings.len()];
     if let Some(base) = base {
-        // Placing every kept finding, and reading and hashing the files, are independent.
-        let placed: Vec<(String, usize, usize)> = findings
-            .par_iter()
-            .enumerate()
-            .filter(|&(i, _)| kept[i])
-            .filter_map(|(i, e)| {
-                let p = place(e, Some(base));
-                Some((p.file?, p.start_line?, i))
-            })
-            .collect();
-        let mut by_file: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
-        for (file, line, i) in placed {
-            by_file.entry(file).or_default().push((line, i));
+        let mut by_file: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+        for (i, p) in places.iter().enumerate() {
+            if let Some(p) = p
+                && let (Some(file), Some(line)) = (&p.file, p.start_line)
+            {
+                by_file.entry(file).or_default().push((line, i));
+            }
         }
         let canonical_base = base.canonicalize().ok();
         let computed: Vec<(usize, String)> = by_file
