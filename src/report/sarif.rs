@@ -112,7 +112,7 @@ use crate::model::{
     ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::Outcome;
-use crate::report::compact::{self, Escapes, Sorted};
+use crate::report::compact::{self, Escapes, Prerendered, Sorted};
 use crate::report::json::{LinesFormatter, write_rendered};
 use crate::text::truncate;
 use crate::verdict::{Evaluated, Verdict};
@@ -626,7 +626,31 @@ struct RunSer<'a> {
     conversion: s::Conversion,
     properties: s::PropertyBag,
     results: ResultsSer<'a>,
-    tool: s::Tool,
+    tool: ToolSer,
+}
+
+/// A run's `tool` as serde-sarif writes an `s::Tool` with a driver that has a name, rules
+/// and maybe a version (members in its order), the rules already rendered.
+#[derive(Serialize)]
+struct ToolSer {
+    driver: DriverSer,
+}
+
+#[derive(Serialize)]
+struct DriverSer {
+    name: String,
+    rules: RulesSer,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+}
+
+/// Reporting descriptors as compact JSON text, written as they are.
+struct RulesSer(Vec<Vec<u8>>);
+
+impl Serialize for RulesSer {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.0.iter().map(|r| Prerendered(r)))
+    }
 }
 
 /// The results of one run, each built when it is written.
@@ -748,19 +772,17 @@ fn build_run<'a>(runs: &'a RunsSer<'a>, plan: &RunPlan<'_>) -> std::io::Result<R
 
     // A Trivy run has a rule per advisory (~15,000 for 25,000 results), each with its help
     // text and property bag: built on every core like the results.
+    // Rendered there too (compact, with the log's escapes), so the writer only copies them.
     let descriptors = {
         use rayon::prelude::*;
         rules
             .par_iter()
-            .map(|rule| build_rule(rule, &findings[rule.first], limits))
+            .map(|rule| {
+                let descriptor = build_rule(rule, &findings[rule.first], limits)?;
+                compact::to_vec(&descriptor, Escapes::Safe).map_err(std::io::Error::from)
+            })
             .collect::<std::io::Result<Vec<_>>>()?
     };
-
-    let mut driver = s::ToolComponent::builder()
-        .name(plan.name)
-        .rules(descriptors)
-        .build();
-    driver.version = plan.version.map(str::to_owned);
 
     let dropped = (plan.dropped.total() > 0).then(|| DroppedProps {
         results: plan.dropped.total(),
@@ -797,7 +819,13 @@ fn build_run<'a>(runs: &'a RunsSer<'a>, plan: &RunPlan<'_>) -> std::io::Result<R
             members,
             rule_first: rules.iter().map(|r| r.first).collect(),
         },
-        tool: s::Tool::builder().driver(driver).build(),
+        tool: ToolSer {
+            driver: DriverSer {
+                name: plan.name.to_owned(),
+                rules: RulesSer(descriptors),
+                version: plan.version.map(str::to_owned),
+            },
+        },
     })
 }
 
