@@ -8,13 +8,16 @@
 #   --full        the sizes of issue 7 (666 MB-class SARIF with 10^6 results, ~900 MB Trivy
 #                 with 300k findings, 28 MB ZAP, 40 x 30 MB SARIF); default: modest sizes that
 #                 finish in a few minutes on 2 cores
-#   --runs N      timed runs per measurement; medians are reported (default 3)
+#   --runs N      timed runs per measurement, in rounds (each command once a round, in
+#                 turn); medians are reported (default 3)
 #   --cases LIST  comma-separated subset of: sarif,trivy,zap,parallel,small (default: all)
 #   --seed N      generator seed (default 1)
 #
 # Generated reports are cached in target/bench-data/<generator hash>/ (gitignored); a changed
 # generator regenerates them. Exits 0 whatever the figures say (it is a measurement); non-zero
 # only when a build or the generator fails.
+# The measuring functions are called by name through `rounds`, which shellcheck cannot see.
+# shellcheck disable=SC2317
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -137,9 +140,34 @@ if want small; then
 fi
 
 # --- measuring ---------------------------------------------------------------------------
-# measure ARGS... -> "WALL RSS_KIB CODES"; stdout/stderr of the last run in $WORK/out, $WORK/err
-measure() {
-    "$MEASURE" --runs "$RUNS" --stdout "$WORK/out" --stderr "$WORK/err" -- "$@"
+# once ARGS... -> "WALL RSS_KIB CODE" of one run
+once() {
+    "$MEASURE" --runs 1 --stdout "$WORK/out" --stderr "$WORK/err" -- "$@"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'; }
+# rounds FN... -> one line per FN, "WALL RSS_KIB CODES" (medians of $RUNS runs). Each FN runs
+# one measurement (`once ...`); the FNs take turns, round after round, so a machine that
+# slows down or speeds up during the script shifts every command alike, not only the ones
+# measured last (a virtual machine's speed drifts by 10-30 % over minutes). stdout/stderr of
+# the last FN's last run are in $WORK/out, $WORK/err.
+rounds() {
+    local -a walls rss codes
+    local k i fn r w m c
+    for ((k = 0; k < RUNS; k++)); do
+        i=0
+        for fn in "$@"; do
+            r=$("$fn") || return 1
+            read -r w m c <<<"$r"
+            walls[i]+="$w "
+            rss[i]+="$m "
+            codes[i]="${codes[i]:+${codes[i]},}$c"
+            i=$((i + 1))
+        done
+    done
+    for ((i = 0; i < $#; i++)); do
+        # shellcheck disable=SC2086 # split into one number per run
+        echo "$(median ${walls[i]}) $(median ${rss[i]}) ${codes[i]}"
+    done
 }
 warm() { cat "$@" >/dev/null; }
 size_of() { du -cb "$@" | tail -1 | cut -f1; }
@@ -163,18 +191,18 @@ large() {
     local name=$1 format=$2 file=$3
     local bytes; bytes=$(size_of "$file")
     warm "$file"
-    local r s_wall s_rss s_codes f_wall f_codes o_wall o_codes findings
-    r=$(measure "$SCANGATE" check "$file") || die "measure failed"
-    read -r s_wall s_rss s_codes <<<"$r"
+    local s_wall s_rss s_codes f_wall f_codes o_wall o_codes findings results
+    local outputs=(--output "json=$WORK/out.json")
+    [ "$SARIF_OUT" = 1 ] && outputs+=(--output "sarif=$WORK/out.sarif")
+    run_check() { once "$SCANGATE" check "$file"; }
+    run_floor() { once "$FLOOR" "$format" "$file"; }
+    run_outputs() { once "$SCANGATE" check "$file" "${outputs[@]}"; }
+    results=$(rounds run_check run_floor run_outputs) || die "measure failed"
+    { read -r s_wall s_rss s_codes; read -r f_wall _ f_codes; read -r o_wall _ o_codes; } <<<"$results"
+    # The last run wrote the table to $WORK/out (outputs go to files).
     findings=$(sed -n 's/^scangate: [A-Z]*: [0-9]* blocking of \([0-9]*\) finding.*/\1/p' "$WORK/out")
     local err=""
     codes_ok "$s_codes" || err="exit $s_codes: $(scangate_error)"
-    r=$(measure "$FLOOR" "$format" "$file") || die "measure failed"
-    read -r f_wall _ f_codes <<<"$r"
-    local outputs=(--output "json=$WORK/out.json")
-    [ "$SARIF_OUT" = 1 ] && outputs+=(--output "sarif=$WORK/out.sarif")
-    r=$(measure "$SCANGATE" check "$file" "${outputs[@]}") || die "measure failed"
-    read -r o_wall _ o_codes <<<"$r"
     rm -f "$WORK/out.json" "$WORK/out.sarif"
     local ratio o_ratio rss_ratio
     ratio=$(calc "$s_wall / $f_wall")
@@ -214,24 +242,27 @@ want zap && large zap zap "$ZAP_FILE"
 if want parallel; then
     files=("$PARALLEL_DIR"/report-*.sarif)
     warm "${files[@]}"
-    r=$(RAYON_NUM_THREADS=1 measure "$SCANGATE" check "$PARALLEL_DIR") || die "measure failed"
-    read -r p1_wall _ p1_codes <<<"$r"
-    p_err=$(codes_ok "$p1_codes" || echo "exit $p1_codes: $(scangate_error)")
-    r=$(measure "$SCANGATE" check "$PARALLEL_DIR") || die "measure failed"
-    read -r pn_wall pn_rss pn_codes <<<"$r"
-    [ -n "$p_err" ] || p_err=$(codes_ok "$pn_codes" || echo "exit $pn_codes: $(scangate_error)")
-    speedup=$(calc "$p1_wall / $pn_wall")
     # Control: the floor over the same files, one process per file, 1 vs all cores at once.
     # It shows the speed-up this machine could give at the time (other load eats into it).
     floor_all() {
         # shellcheck disable=SC2016 # expanded by the inner sh, from its arguments
-        measure sh -c 'find "$1" -name "*.sarif" -print0 | xargs -0 -n 1 -P "$2" "$3" sarif >/dev/null' \
+        once sh -c 'find "$1" -name "*.sarif" -print0 | xargs -0 -n 1 -P "$2" "$3" sarif >/dev/null' \
             sh "$PARALLEL_DIR" "$1" "$FLOOR"
     }
-    r=$(floor_all 1) || die "measure failed"
-    read -r f1_wall _ _ <<<"$r"
-    r=$(floor_all "$(nproc)") || die "measure failed"
-    read -r fn_wall _ _ <<<"$r"
+    run_one_thread() { RAYON_NUM_THREADS=1 once "$SCANGATE" check "$PARALLEL_DIR"; }
+    run_all_cores() { once "$SCANGATE" check "$PARALLEL_DIR"; }
+    run_floor_one() { floor_all 1; }
+    run_floor_all() { floor_all "$(nproc)"; }
+    results=$(rounds run_one_thread run_all_cores run_floor_one run_floor_all) || die "measure failed"
+    {
+        read -r p1_wall _ p1_codes
+        read -r pn_wall pn_rss pn_codes
+        read -r f1_wall _ _
+        read -r fn_wall _ _
+    } <<<"$results"
+    p_err=$(codes_ok "$p1_codes" || echo "exit $p1_codes")
+    [ -n "$p_err" ] || p_err=$(codes_ok "$pn_codes" || echo "exit $pn_codes")
+    speedup=$(calc "$p1_wall / $pn_wall")
     PARALLEL_LINE=$(printf '%d files, %.1f MB in all: %.3f s on 1 thread, %.3f s on %d cores (speed-up %sx, peak RSS %.1f MB); the floor, one process per file: %.3f s one at a time, %.3f s %d at a time (%sx)' \
         "${#files[@]}" "$(calc "$(size_of "${files[@]}") / 1048576")" "$p1_wall" "$pn_wall" "$(nproc)" "$speedup" "$(calc "$pn_rss / 1024")" \
         "$f1_wall" "$fn_wall" "$(nproc)" "$(calc "$f1_wall / $fn_wall")")
