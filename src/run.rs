@@ -14,7 +14,7 @@ use crate::cli::{
 use crate::exit::ExitStatus;
 use crate::ingest::{self, InputError, InputSpec};
 use crate::policy::{self, LoadError, Policy, WaiverState};
-use crate::report::{self, OutputFormat, RenderOptions};
+use crate::report::{self, Output, OutputFormat, RenderOptions, Stream};
 use crate::text::for_terminal;
 use crate::verdict::{RunSettings, Verdict};
 
@@ -509,7 +509,7 @@ fn write_output(
             *format,
             verdict,
             options,
-            &mut std::io::stdout().lock(),
+            &mut Stream(std::io::stdout().lock()),
         ))
         .with_context(|| format!("cannot write the {format} output to stdout")),
         Target::Stderr => {
@@ -521,7 +521,7 @@ fn write_output(
                 *format,
                 verdict,
                 &plain,
-                &mut std::io::stderr().lock(),
+                &mut Stream(std::io::stderr().lock()),
             ))
             .with_context(|| format!("cannot write the {format} output to stderr"))
         }
@@ -547,10 +547,11 @@ fn write_output(
 /// file or the complete new one, as with the outputs of Trivy, ZAP or cargo.
 fn write_file<T>(
     path: &Path,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+    render: impl FnOnce(&mut dyn Output) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        let mut out = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+        let file = std::fs::OpenOptions::new().write(true).open(path)?;
+        let mut out = Stream(std::io::BufWriter::new(file));
         let rendered = render(&mut out)?;
         out.flush()?;
         return Ok(rendered);
@@ -575,10 +576,58 @@ fn write_file<T>(
     result
 }
 
+/// The temporary file of [`write_file`]: nobody reads it before the rename, so a renderer
+/// may start it over. (Every other file output is written through a [`Stream`].)
+impl Output for std::io::BufWriter<std::fs::File> {
+    fn restartable(&self) -> bool {
+        true
+    }
+    fn restart(&mut self) -> std::io::Result<()> {
+        use std::io::Seek;
+        self.flush()?;
+        let file = self.get_mut();
+        file.set_len(0)?;
+        file.rewind()
+    }
+}
+
 /// A closed pipe (`scangate check … | head`) is not an error.
 fn ignore_broken_pipe<T: Default>(r: std::io::Result<T>) -> std::io::Result<T> {
     match r {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(T::default()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_output_started_over_holds_only_what_came_after() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("out.sarif");
+        std::fs::write(&path, "an older report").expect("write");
+        let restarted = write_file(&path, |out| {
+            assert!(out.restartable());
+            // More than the buffer holds, so some of it reached the file before the restart.
+            out.write_all(&vec![b'x'; 100_000])?;
+            out.restart()?;
+            out.write_all(b"kept")?;
+            Ok(true)
+        })
+        .expect("written");
+        assert!(restarted);
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "kept");
+    }
+
+    #[test]
+    fn a_device_output_cannot_be_started_over() {
+        write_file(Path::new("/dev/null"), |out| {
+            assert!(!out.restartable());
+            assert!(out.restart().is_err());
+            out.write_all(b"gone")
+        })
+        .expect("written");
     }
 }

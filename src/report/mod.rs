@@ -1,4 +1,5 @@
-//! Renderers: one file per output format, each writing a [`Verdict`] to a `&mut dyn Write`.
+//! Renderers: one file per output format, each writing a [`Verdict`] to a `&mut dyn Write`
+//! (the SARIF log to an [`Output`], which it may start over).
 //! Reporters render the decisions in the verdict; they never decide anything themselves.
 //!
 //! A new format is one file here plus one arm in [`OutputFormat`].
@@ -82,6 +83,50 @@ impl FromStr for OutputFormat {
     }
 }
 
+/// Where [`render`] writes: a stream, or a file being written into place, which a renderer
+/// may start over. The SARIF log uses that to write its bytes while it measures their gzipped
+/// size, instead of holding the compressed log and inflating it back (a tenth of its cost);
+/// over the size limit, it starts again with fewer results.
+pub trait Output: Write {
+    /// Whether [`Output::restart`] can discard what was written.
+    fn restartable(&self) -> bool {
+        false
+    }
+
+    /// Discards everything written so far: the next byte written is the first.
+    fn restart(&mut self) -> std::io::Result<()> {
+        Err(std::io::Error::other("this output cannot be started over"))
+    }
+}
+
+/// A stream: written once, front to back (stdout, a pipe, a device).
+pub struct Stream<W>(pub W);
+
+impl<W: Write> Write for Stream<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write> Output for Stream<W> {}
+
+/// In memory: started over by clearing it.
+impl Output for Vec<u8> {
+    fn restartable(&self) -> bool {
+        true
+    }
+    fn restart(&mut self) -> std::io::Result<()> {
+        self.clear();
+        Ok(())
+    }
+}
+
 /// Settings that affect rendering but not content.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
@@ -119,7 +164,7 @@ pub fn render(
     format: OutputFormat,
     verdict: &Verdict,
     options: &RenderOptions,
-    out: &mut dyn Write,
+    out: &mut dyn Output,
 ) -> std::io::Result<Vec<String>> {
     match format {
         OutputFormat::Table => table::render(verdict, options, out).map(|()| Vec::new()),

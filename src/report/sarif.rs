@@ -112,6 +112,7 @@ use crate::model::{
     ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::Outcome;
+use crate::report::Output;
 use crate::report::compact::{self, Escapes, Prerendered, Sorted};
 use crate::report::json::{LinesFormatter, write_rendered};
 use crate::text::truncate;
@@ -197,7 +198,7 @@ pub struct SarifStats {
 }
 
 /// Writes the merged SARIF log without reading any source file (no line hashes computed).
-pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<SarifStats> {
+pub fn render(verdict: &Verdict, out: &mut dyn Output) -> std::io::Result<SarifStats> {
     render_with(verdict, &SarifOptions::default(), out)
 }
 
@@ -205,7 +206,7 @@ pub fn render(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<SarifSt
 pub fn render_with(
     verdict: &Verdict,
     options: &SarifOptions,
-    out: &mut dyn Write,
+    out: &mut dyn Output,
 ) -> std::io::Result<SarifStats> {
     let findings = &verdict.findings;
     let limits = options.limits;
@@ -263,9 +264,11 @@ pub fn render_with(
     let places = place_kept(findings, &kept, base);
     let hashes = line_hashes_for(findings, &kept, &places, base);
 
-    // Limit: compressed size. The log is streamed through deflate to measure it (nothing but
-    // the compressed bytes is kept), then inflated into `out`; over the limit, the least severe
-    // are shed and the log is streamed again.
+    // Limit: compressed size. The log is streamed through deflate to measure it: written to
+    // `out` as it goes when `out` can be started over (a file), else only the compressed
+    // bytes are kept and inflated into `out` once they fit. Over the limit, `out` starts over,
+    // the least severe are shed and the log is streamed again.
+    let tee = out.restartable();
     let mut size_dropped = Dropped::default();
     // Measured at gzip level 2 first: twice as fast as the uploader's level 6 (zlib-rs; its
     // level 1 is quicker still but ~50 % larger, which would send typical logs to the second
@@ -299,15 +302,20 @@ pub fn render_with(
         };
         let mut sink = std::io::BufWriter::with_capacity(
             1 << 20,
-            SizedSink::new(limits.max_gzip_bytes, level),
+            SizedSink::new(limits.max_gzip_bytes, level, tee.then_some(&mut *out)),
         );
         write_json(&log, &mut sink)?;
         let sink = sink.into_inner().map_err(|e| e.into_error())?;
-        let size = match sink.finish()? {
+        let measured = sink.finish()?;
+        if tee && matches!(measured, Measured::Over(_)) {
+            out.restart()?;
+        }
+        let size = match measured {
             Measured::Raw(bytes) => {
                 out.write_all(&bytes)?;
                 break;
             }
+            Measured::Written => break,
             Measured::Deflated(deflated) => {
                 // Large reads keep the many small writes of `io::copy` off `out`.
                 let mut inflated = flate2::read::DeflateDecoder::new(&deflated[..]);
@@ -1620,66 +1628,86 @@ fn is_plain_http_uri(u: &str) -> bool {
 // Text
 
 /// Plain SARIF message text from scanner text: control and bidi characters shown as escapes
-/// (newlines and tabs kept, CR LF folded), `[` and `]` escaped so no embedded link can form.
+/// (newlines and tabs kept, CR LF folded), `[` and `]` escaped so no embedded link can form
+/// (each backslash before a bracket doubled, then the bracket escaped).
+///
+/// One pass over the bytes, copying the runs between the bytes [`PLAIN_FLAGGED`] flags: CodeQL
+/// messages link with `[text](1)`, so most of theirs have something to escape.
 fn plain(s: &str) -> String {
-    // Most text has nothing to change: one byte scan instead of two passes over its characters.
-    if !needs_plain(s) {
-        return s.to_owned();
-    }
-    let mut cleaned = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    cleaned.push('\n');
-                }
-            }
-            '\n' | '\t' => cleaned.push(c),
-            c if c.is_control() || is_bidi_control(c) => {
-                cleaned.push_str(&c.escape_unicode().to_string());
-            }
-            c => cleaned.push(c),
-        }
-    }
-    let mut out = String::with_capacity(cleaned.len());
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len() + 8);
+    // Backslashes seen and not yet written: how many to write depends on what follows.
     let mut backslashes = 0usize;
-    for c in cleaned.chars() {
+    let flush = |out: &mut String, backslashes: &mut usize| {
+        out.extend(std::iter::repeat_n('\\', std::mem::take(backslashes)));
+    };
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !PLAIN_FLAGGED[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
+        if run < i {
+            flush(&mut out, &mut backslashes);
+            out.push_str(&s[run..i]);
+        }
+        // A flagged byte is ASCII or a lead byte: `i` is a character boundary.
+        let c = s[i..].chars().next().unwrap_or('\0');
         match c {
             '\\' => backslashes += 1,
             '[' | ']' => {
-                // Each backslash before a bracket is doubled, then the bracket is escaped.
-                out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
+                out.extend(std::iter::repeat_n(
+                    '\\',
+                    std::mem::take(&mut backslashes) * 2 + 1,
+                ));
                 out.push(c);
-                backslashes = 0;
+            }
+            // CR LF is LF: the CR goes, and what comes before the LF waits for it.
+            '\r' if bytes.get(i + 1) == Some(&b'\n') => {}
+            '\r' => {
+                flush(&mut out, &mut backslashes);
+                out.push('\n');
+            }
+            c if c.is_control() || is_bidi_control(c) => {
+                flush(&mut out, &mut backslashes);
+                out.extend(c.escape_unicode());
             }
             c => {
-                out.extend(std::iter::repeat_n('\\', backslashes));
+                flush(&mut out, &mut backslashes);
                 out.push(c);
-                backslashes = 0;
             }
         }
+        i += c.len_utf8();
+        run = i;
     }
-    out.extend(std::iter::repeat_n('\\', backslashes));
+    if run < bytes.len() {
+        flush(&mut out, &mut backslashes);
+        out.push_str(&s[run..]);
+    }
+    flush(&mut out, &mut backslashes);
     out
 }
 
 /// Whether [`plain`] may change `s`: a C0 control other than LF and tab (CR included), a
 /// backslash or bracket, or a byte [`may_need_escape`] looks for. One pass over a table: most
 /// text is plain.
+#[cfg(test)]
 fn needs_plain(s: &str) -> bool {
-    const FLAGGED: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            t[b] = (b < 0x20 && b != 0x0A && b != 0x09)
-                || matches!(b, 0x5C | 0x5B | 0x5D | 0x7F | 0xC2 | 0xD8 | 0xE2);
-            b += 1;
-        }
-        t
-    };
-    s.bytes().any(|b| FLAGGED[usize::from(b)])
+    s.bytes().any(|b| PLAIN_FLAGGED[usize::from(b)])
 }
+
+/// The bytes [`plain`] looks at: C0 controls other than LF and tab, backslash, brackets, DEL,
+/// and the lead bytes of the C1 controls and of the bidi characters.
+const PLAIN_FLAGGED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b < 0x20 && b != 0x0A && b != 0x09)
+            || matches!(b, 0x5C | 0x5B | 0x5D | 0x7F | 0xC2 | 0xD8 | 0xE2);
+        b += 1;
+    }
+    t
+};
 
 /// Unicode bidirectional formatting characters ("Trojan Source", CVE-2021-42574).
 pub(crate) fn is_bidi_control(c: char) -> bool {
@@ -1963,6 +1991,8 @@ fn read_source(base: &Path, rel: &str) -> Option<String> {
 enum Measured {
     /// Small enough that its raw size proves it fits: the bytes themselves.
     Raw(Vec<u8>),
+    /// Fits once compressed, and is already in the output it was written through.
+    Written,
     /// Fits once compressed: the deflate stream.
     Deflated(Vec<u8>),
     /// Over the limit: the compressed size.
@@ -1971,22 +2001,25 @@ enum Measured {
 
 /// Measures the gzip-compressed size of what is written to it against `limit`, holding at
 /// most `limit` bytes: the raw bytes while they are few enough to prove the limit kept, then
-/// the compressed stream (dropped, and only counted, once it is over the limit). Compression
-/// runs on a thread of its own, so it overlaps with producing the document.
-struct SizedSink {
+/// the compressed stream (dropped, and only counted, once it is over the limit) — or, with a
+/// `tee`, nothing: from then on the bytes go on to the tee as they come. Compression runs on
+/// a thread of its own, so it overlaps with producing the document.
+struct SizedSink<'o> {
     limit: u64,
     level: flate2::Compression,
     raw: Vec<u8>,
     deflate: Option<DeflateWorker>,
+    tee: Option<&'o mut dyn Output>,
 }
 
-impl SizedSink {
-    fn new(limit: u64, level: flate2::Compression) -> Self {
+impl<'o> SizedSink<'o> {
+    fn new(limit: u64, level: flate2::Compression, tee: Option<&'o mut dyn Output>) -> Self {
         SizedSink {
             limit,
             level,
             raw: Vec::new(),
             deflate: None,
+            tee,
         }
     }
 
@@ -2003,15 +2036,20 @@ impl SizedSink {
         let gzipped = capped.len + GZIP_FRAMING_BYTES;
         Ok(if gzipped > self.limit {
             Measured::Over(gzipped)
+        } else if self.tee.is_some() {
+            Measured::Written
         } else {
             Measured::Deflated(capped.bytes)
         })
     }
 }
 
-impl Write for SizedSink {
+impl Write for SizedSink<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if let Some(deflate) = &self.deflate {
+            if let Some(tee) = &mut self.tee {
+                tee.write_all(buf)?;
+            }
             deflate.send(buf.to_vec())?;
             return Ok(buf.len());
         }
@@ -2022,6 +2060,9 @@ impl Write for SizedSink {
         let deflate = DeflateWorker::start(self.limit, self.level)?;
         let mut first = std::mem::take(&mut self.raw);
         first.extend_from_slice(buf);
+        if let Some(tee) = &mut self.tee {
+            tee.write_all(&first)?;
+        }
         deflate.send(first)?;
         self.deflate = Some(deflate);
         Ok(buf.len())
@@ -2107,9 +2148,15 @@ mod tests {
     use crate::policy::{Decision, Policy};
     use crate::report::fixtures::{HOSTILE, baseline_verdict, hostile_verdict, sample_verdict};
 
+    /// Renders into an output that can start over (written as measured) and into a stream
+    /// (measured, then inflated), which must agree to the byte.
     fn rendered_with(verdict: &Verdict, options: &SarifOptions) -> (String, SarifStats) {
         let mut out = Vec::new();
         let stats = render_with(verdict, options, &mut out).expect("renders");
+        let mut streamed = crate::report::Stream(Vec::new());
+        let streamed_stats = render_with(verdict, options, &mut streamed).expect("renders");
+        assert_eq!(stats, streamed_stats);
+        assert!(out == streamed.0, "the two ways of writing differ");
         (String::from_utf8(out).expect("utf-8"), stats)
     }
 
@@ -2579,19 +2626,79 @@ mod tests {
         assert!(!may_need_escape("plain text, ünïcödé and 日本語"));
     }
 
-    #[test]
-    fn plain_text_is_returned_as_is_only_when_nothing_would_change() {
-        // The fast path must never skip a character the full rewrite changes.
-        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
-            let s = format!("a{c}b");
-            if !needs_plain(&s) {
-                assert_eq!(plain(&s), s, "U+{:04X}", c as u32);
+    /// The two-pass rewrite `plain` replaced: what it must still do, character for character.
+    fn plain_by_chars(s: &str) -> String {
+        let mut cleaned = String::with_capacity(s.len());
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' => {
+                    if chars.peek() != Some(&'\n') {
+                        cleaned.push('\n');
+                    }
+                }
+                '\n' | '\t' => cleaned.push(c),
+                c if c.is_control() || is_bidi_control(c) => {
+                    cleaned.push_str(&c.escape_unicode().to_string());
+                }
+                c => cleaned.push(c),
             }
+        }
+        let mut out = String::with_capacity(cleaned.len());
+        let mut backslashes = 0usize;
+        for c in cleaned.chars() {
+            match c {
+                '\\' => backslashes += 1,
+                '[' | ']' => {
+                    // Each backslash before a bracket is doubled, then the bracket is escaped.
+                    out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
+                    out.push(c);
+                    backslashes = 0;
+                }
+                c => {
+                    out.extend(std::iter::repeat_n('\\', backslashes));
+                    out.push(c);
+                    backslashes = 0;
+                }
+            }
+        }
+        out.extend(std::iter::repeat_n('\\', backslashes));
+        out
+    }
+
+    #[test]
+    fn plain_text_is_written_as_the_two_pass_rewrite_wrote_it() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for s in [
+                format!("a{c}b"),
+                format!("\\{c}]"),
+                format!("{c}\r\n\\[{c}"),
+            ] {
+                assert_eq!(plain(&s), plain_by_chars(&s), "{s:?}");
+            }
+        }
+        // Runs of the characters that interact: backslashes, brackets, CR, LF, controls, bidi.
+        let alphabet = [
+            '\\', '[', ']', '\r', '\n', '\t', 'x', '\u{1b}', '\u{85}', '\u{202E}', 'é',
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let len = (seed % 9) as usize;
+            let s: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(plain(&s), plain_by_chars(&s), "{s:?}");
         }
         for s in ["a\r\nb", "x\\[y]", "bidi \u{202E}x"] {
             assert!(needs_plain(s), "{s:?}");
         }
         assert!(!needs_plain("https://example.test/a?b=c,\tünïcödé\n"));
+        assert_eq!(plain("a\\\r\n[b\\"), "a\\\n\\[b\\");
     }
 
     // --- fingerprints and suppressions ---------------------------------------------------
