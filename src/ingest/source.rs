@@ -152,6 +152,38 @@ impl Release {
         }
     }
 
+    /// `bytes` (the whole input) as `str` when it is all UTF-8: one SIMD pass, ~10 ms per
+    /// 200 MB, that spares serde_json a check of each string it borrows. The check goes in
+    /// steps and gives back a mapped report's pages behind it, so it does not make the whole
+    /// report resident at once (the parser maps them again as it goes).
+    pub fn utf8<'a>(&self, bytes: &'a [u8]) -> Option<&'a str> {
+        let mapped = self
+            .0
+            .as_ref()
+            .filter(|m| m.map.as_ptr() == bytes.as_ptr() && m.map.len() == bytes.len());
+        let mut start = 0;
+        while start < bytes.len() {
+            let mut end = (start + RELEASE_STEP).min(bytes.len());
+            // Steps split before a character's first byte (UTF-8 has at most 3 more).
+            let mut back = 0;
+            while end < bytes.len() && bytes[end] & 0xC0 == 0x80 {
+                if back == 3 {
+                    return None;
+                }
+                end -= 1;
+                back += 1;
+            }
+            simdutf8::basic::from_utf8(&bytes[start..end]).ok()?;
+            if let Some(m) = mapped {
+                m.drop_pages(start & !(RELEASE_STEP - 1), end & !(RELEASE_STEP - 1));
+            }
+            start = end;
+        }
+        // SAFETY: every step was checked, and each starts at a character's first byte, so
+        // the steps joined are UTF-8 too.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    }
+
     /// The parser is done with a pass over the whole input and starts again from the front
     /// (SARIF reads the log twice): drop every page now.
     pub fn restart(&self) {
@@ -201,6 +233,40 @@ mod tests {
         // Over the limit: refused whichever way it would be read.
         assert!(load(&large, content.len() as u64 - 1).is_none());
         assert!(load(&small, 3).is_none());
+    }
+
+    #[test]
+    fn the_utf8_check_goes_in_steps_that_split_no_character() {
+        // 1-, 2-, 3- and 4-byte characters: some step ends inside each kind.
+        let text: String = "aé€😀".repeat(2 * RELEASE_STEP / 10 + 1000);
+        let path = temp_file("utf8.json", text.as_bytes());
+        let got = load(&path, u64::MAX).unwrap();
+        assert!(matches!(got, ReportBytes::Mapped(_)));
+        assert_eq!(got.release().utf8(got.bytes()), Some(text.as_str()));
+        assert_eq!(got.bytes(), text.as_bytes());
+        // In memory, the same answer without pages to give back.
+        assert_eq!(
+            Release::default().utf8(text.as_bytes()),
+            Some(text.as_str())
+        );
+        assert_eq!(Release::default().utf8(b""), Some(""));
+
+        // One bad byte anywhere, including just after a step's end, is not UTF-8.
+        for at in [
+            0,
+            RELEASE_STEP - 1,
+            RELEASE_STEP,
+            RELEASE_STEP + 1,
+            text.len() - 1,
+        ] {
+            let mut bad = text.clone().into_bytes();
+            bad[at] = 0xFF;
+            assert_eq!(Release::default().utf8(&bad), None, "0xFF at {at}");
+        }
+        // Continuation bytes where a step would end, more than a character has.
+        let mut bad = vec![b'a'; RELEASE_STEP + 10];
+        bad[RELEASE_STEP - 2..RELEASE_STEP + 3].fill(0x80);
+        assert_eq!(Release::default().utf8(&bad), None);
     }
 
     #[test]
