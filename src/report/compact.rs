@@ -63,6 +63,15 @@ impl Fields {
         self.w.write_str(s);
     }
 
+    /// `key` (literal, as for [`Fields::raw`]) and the string, when there is one.
+    #[inline]
+    pub(crate) fn optional_str(&mut self, key: &'static str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.raw(key);
+            self.str(value);
+        }
+    }
+
     /// Any value, through the serializer.
     pub(crate) fn value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
         value.serialize(&mut self.w)
@@ -142,7 +151,8 @@ struct Entry {
 impl Writer {
     fn new(escapes: Escapes) -> Self {
         Writer {
-            out: Vec::with_capacity(1024),
+            // Most findings and results are 0.5-2 KB: room for them without growing.
+            out: Vec::with_capacity(2048),
             safe: escapes == Escapes::Safe,
             sorted: false,
             keys: Vec::new(),

@@ -192,6 +192,34 @@ struct JsonRule<'a> {
 }
 
 impl<'a> JsonRule<'a> {
+    /// The entry as compact JSON, as its derived `Serialize` writes it (tested on every
+    /// fixture): keys as literals, see [`JsonFinding::render`].
+    fn render(&self) -> Result<Vec<u8>, compact::Error> {
+        let mut o = Fields::new(Escapes::Json);
+        o.raw("{\"scanner\":");
+        o.str(self.scanner);
+        o.raw(",\"rule_id\":");
+        o.str(self.rule_id);
+        o.optional_str(",\"description\":", self.description);
+        o.optional_str(",\"solution\":", self.solution);
+        if !self.references.is_empty() {
+            o.raw(",\"references\":");
+            o.value(self.references)?;
+        }
+        o.optional_str(",\"rule_name\":", self.rule_name);
+        o.optional_str(",\"help_uri\":", self.help_uri);
+        if !self.tags.is_empty() {
+            o.raw(",\"tags\":");
+            o.value(self.tags)?;
+        }
+        if !self.cwes.is_empty() {
+            o.raw(",\"cwes\":");
+            o.value(self.cwes)?;
+        }
+        o.raw("}");
+        Ok(o.finish())
+    }
+
     fn of(f: &'a Finding) -> Self {
         JsonRule {
             scanner: &f.scanner.name,
@@ -353,7 +381,7 @@ impl Serialize for Findings<'_> {
         let v = self.verdict;
         let mut seq = s.serialize_seq(Some(v.findings.len()))?;
         write_rendered(&mut seq, v.findings.len(), |i| {
-            JsonFinding::new(&v.findings[i], self.rules.of_finding[i], v).to_vec()
+            JsonFinding::new(&v.findings[i], self.rules.of_finding[i], v).render()
         })?;
         seq.end()
     }
@@ -366,9 +394,7 @@ struct Rules<'a>(&'a [JsonRule<'a>]);
 impl Serialize for Rules<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        write_rendered(&mut seq, self.0.len(), |i| {
-            compact::to_vec(&self.0[i], Escapes::Json)
-        })?;
+        write_rendered(&mut seq, self.0.len(), |i| self.0[i].render())?;
         seq.end()
     }
 }
@@ -484,7 +510,7 @@ impl JsonFinding<'_> {
     /// `Serialize` (a test holds the two to each other on every fixture), with the keys
     /// written as literals — serde's calls per field were a third of the report's cost.
     /// A field added to the struct goes here too, in the same place.
-    fn to_vec(&self) -> Result<Vec<u8>, compact::Error> {
+    fn render(&self) -> Result<Vec<u8>, compact::Error> {
         let mut o = Fields::new(Escapes::Json);
         o.raw("{\"fingerprint\":");
         o.value(&self.fingerprint)?;
@@ -513,7 +539,7 @@ impl JsonFinding<'_> {
             o.value(confidence)?;
         }
         o.raw(",\"location\":");
-        o.value(self.location)?;
+        write_location(&mut o, self.location)?;
         if let Some(fix) = &self.fix {
             o.raw(",\"fix\":");
             o.value(fix)?;
@@ -540,10 +566,7 @@ impl JsonFinding<'_> {
         }
         o.raw(",\"waiver\":");
         o.value(&self.waiver)?;
-        if let Some(status) = self.status {
-            o.raw(",\"status\":");
-            o.str(status);
-        }
+        o.optional_str(",\"status\":", self.status);
         if let Some(cvss) = self.cvss {
             o.raw(",\"cvss\":");
             o.value(cvss)?;
@@ -552,14 +575,98 @@ impl JsonFinding<'_> {
             o.raw(",\"tool_fingerprints\":");
             o.value(self.tool_fingerprints)?;
         }
-        if let Some(state) = self.tool_baseline_state {
-            o.raw(",\"tool_baseline_state\":");
-            o.str(state);
-        }
+        o.optional_str(",\"tool_baseline_state\":", self.tool_baseline_state);
         o.raw(",\"input\":");
         o.str(self.input);
         o.raw("}");
         Ok(o.finish())
+    }
+}
+
+/// A finding's location as its derived `Serialize` writes it (tested with the findings): the
+/// parts of nearly every finding of a large report (target, package, file) by hand, the rare
+/// ones (web, resource) through the serializer.
+fn write_location(o: &mut Fields, l: &Location) -> Result<(), compact::Error> {
+    let mut members = Members::default();
+    if let Some(target) = &l.target {
+        members.key(o, "\"target\":");
+        o.str(target);
+    }
+    if let Some(p) = &l.package {
+        members.key(o, "\"package\":");
+        let mut package = Members::default();
+        package.key(o, "\"name\":");
+        o.str(&p.name);
+        for (key, value) in [
+            ("\"version\":", &p.version),
+            ("\"path\":", &p.path),
+            ("\"purl\":", &p.purl),
+            ("\"layer\":", &p.layer),
+        ] {
+            if let Some(value) = value {
+                package.key(o, key);
+                o.str(value);
+            }
+        }
+        package.end(o);
+    }
+    if let Some(f) = &l.file {
+        members.key(o, "\"file\":");
+        let mut file = Members::default();
+        file.key(o, "\"path\":");
+        o.str(&f.path);
+        if let Some(r) = &f.region {
+            file.key(o, "\"region\":");
+            let mut region = Members::default();
+            for (key, value) in [
+                ("\"start_line\":", r.start_line),
+                ("\"start_column\":", r.start_column),
+                ("\"end_line\":", r.end_line),
+                ("\"end_column\":", r.end_column),
+            ] {
+                if let Some(value) = value {
+                    region.key(o, key);
+                    o.value(&value)?;
+                }
+            }
+            region.end(o);
+        }
+        if let Some(snippet) = &f.snippet {
+            file.key(o, "\"snippet\":");
+            o.str(snippet);
+        }
+        file.end(o);
+    }
+    if let Some(web) = &l.web {
+        members.key(o, "\"web\":");
+        o.value(web)?;
+    }
+    if let Some(resource) = &l.resource {
+        members.key(o, "\"resource\":");
+        o.value(resource)?;
+    }
+    members.end(o);
+    Ok(())
+}
+
+/// The members of an object written by hand: `{` before the first, `,` before the others.
+#[derive(Default)]
+struct Members {
+    any: bool,
+}
+
+impl Members {
+    fn key(&mut self, o: &mut Fields, key: &'static str) {
+        o.raw(if std::mem::replace(&mut self.any, true) {
+            ","
+        } else {
+            "{"
+        });
+        o.raw(key);
+    }
+
+    fn end(self, o: &mut Fields) {
+        o.raw(if self.any { "}" } else { "{}" });
     }
 }
 
@@ -780,12 +887,58 @@ mod tests {
     }
 
     #[test]
-    fn findings_written_by_hand_are_the_derived_serialization() {
+    fn findings_and_rules_written_by_hand_are_the_derived_serialization() {
         // SARIF's own fingerprints and baseline state, with hostile text, on one finding.
         let mut sarif_fields = hostile_verdict();
         let extra = &mut sarif_fields.findings[0].finding.extra;
         extra.tool_fingerprints = ToolFingerprints::new([format!("k{HOSTILE}=v"), "b=2".into()]);
         extra.rare_mut().baseline_state = Some(format!("new{HOSTILE}"));
+        // Every part of a location at once, an empty region, and no location at all.
+        let mut all_parts = sarif_fields.findings[0].clone();
+        let text = |s: &str| format!("{s}{HOSTILE}");
+        all_parts.finding.location = Location {
+            target: Some(text("target").into()),
+            package: Some(Box::new(crate::model::PackageLocation {
+                name: text("name"),
+                version: Some(text("1.0")),
+                path: Some(text("path")),
+                purl: Some(text("pkg:x/y")),
+                layer: Some(text("sha256:0")),
+            })),
+            file: Some(Box::new(crate::model::FileLocation {
+                path: text("a.rs"),
+                region: Some(crate::model::Region {
+                    start_line: Some(1),
+                    start_column: Some(u64::MAX),
+                    end_line: Some(3),
+                    end_column: Some(0),
+                }),
+                snippet: Some(text("let x")),
+            })),
+            web: None,
+            resource: Some(Box::new(crate::model::ResourceLocation {
+                namespace: Some(text("ns")),
+                kind: text("Pod"),
+                name: text("p"),
+            })),
+        };
+        // And every text a rule entry can have.
+        let f = &mut all_parts.finding;
+        f.rule_id = text("rule").into();
+        f.extra.tags = Arc::from(vec![text("tag"), "security".to_owned()]);
+        f.extra.rule_name = Some(text("name").into());
+        f.extra.help_uri = Some(text("https://x.test/").into());
+        f.references = Arc::from(vec![text("https://ref.test/")]);
+        f.cwes = vec![79, 89].into();
+        let mut empty_region = all_parts.clone();
+        if let Some(file) = &mut empty_region.finding.location.file {
+            file.region = Some(crate::model::Region::default());
+        }
+        let mut nowhere = all_parts.clone();
+        nowhere.finding.location = Location::default();
+        sarif_fields
+            .findings
+            .extend([all_parts, empty_region, nowhere]);
         let verdicts = [
             sample_verdict(),
             policy_verdict(),
@@ -796,16 +949,41 @@ mod tests {
         let mut keys = std::collections::BTreeSet::new();
         for v in &verdicts {
             let rules = RuleTable::new(&v.findings);
+            for rule in &rules.rules {
+                let derived = compact::to_vec(rule, Escapes::Json).expect("derived");
+                let by_hand = rule.render().expect("by hand");
+                assert_eq!(
+                    String::from_utf8_lossy(&by_hand),
+                    String::from_utf8_lossy(&derived)
+                );
+                let value: serde_json::Value = serde_json::from_slice(&derived).expect("JSON");
+                keys.extend(
+                    value
+                        .as_object()
+                        .expect("object")
+                        .keys()
+                        .map(|k| format!("rules.{k}")),
+                );
+            }
             for (i, e) in v.findings.iter().enumerate() {
                 let finding = JsonFinding::new(e, rules.of_finding[i], v);
                 let derived = compact::to_vec(&finding, Escapes::Json).expect("derived");
-                let by_hand = finding.to_vec().expect("by hand");
+                let by_hand = finding.render().expect("by hand");
                 assert_eq!(
                     String::from_utf8_lossy(&by_hand),
                     String::from_utf8_lossy(&derived)
                 );
                 let value: serde_json::Value = serde_json::from_slice(&derived).expect("JSON");
                 keys.extend(value.as_object().expect("object").keys().cloned());
+                for (part, members) in value["location"].as_object().expect("location") {
+                    keys.insert(format!("location.{part}"));
+                    for (key, inner) in members.as_object().into_iter().flatten() {
+                        keys.insert(format!("location.{part}.{key}"));
+                        for sub in inner.as_object().into_iter().flatten().map(|(k, _)| k) {
+                            keys.insert(format!("location.{part}.{key}.{sub}"));
+                        }
+                    }
+                }
             }
         }
         // The fixtures reach every optional field, so the comparison covers each of them.
@@ -819,6 +997,23 @@ mod tests {
             "cvss",
             "tool_fingerprints",
             "tool_baseline_state",
+            "location.target",
+            "location.package.version",
+            "location.package.path",
+            "location.package.purl",
+            "location.package.layer",
+            "location.file.region.start_line",
+            "location.file.region.end_column",
+            "location.file.snippet",
+            "location.web",
+            "location.resource",
+            "rules.description",
+            "rules.solution",
+            "rules.references",
+            "rules.rule_name",
+            "rules.help_uri",
+            "rules.tags",
+            "rules.cwes",
         ] {
             assert!(keys.contains(key), "no fixture finding has `{key}`");
         }
