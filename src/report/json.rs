@@ -381,6 +381,8 @@ impl Serialize for Findings<'_> {
         let v = self.verdict;
         let mut seq = s.serialize_seq(Some(v.findings.len()))?;
         write_rendered(&mut seq, v.findings.len(), |i| {
+            let at = |k| v.findings.get(k);
+            prefetch_finding(at(i + PREFETCH_AHEAD), at(i + 2 * PREFETCH_AHEAD));
             JsonFinding::new(&v.findings[i], self.rules.of_finding[i], v).render()
         })?;
         seq.end()
@@ -394,7 +396,15 @@ struct Rules<'a>(&'a [JsonRule<'a>]);
 impl Serialize for Rules<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        write_rendered(&mut seq, self.0.len(), |i| self.0[i].render())?;
+        write_rendered(&mut seq, self.0.len(), |i| {
+            if let Some(ahead) = self.0.get(i + PREFETCH_AHEAD) {
+                for text in [ahead.description, ahead.solution, ahead.help_uri] {
+                    compact::prefetch(text.unwrap_or_default());
+                }
+                compact::prefetch(ahead.references);
+            }
+            self.0[i].render()
+        })?;
         seq.end()
     }
 }
@@ -501,6 +511,36 @@ impl<'a> JsonFinding<'a> {
             tool_fingerprints: &f.extra.tool_fingerprints,
             tool_baseline_state: f.extra.baseline_state(),
             input: &f.input,
+        }
+    }
+}
+
+/// How many elements ahead the renderers ask for texts (see [`compact::prefetch`]): the finding
+/// itself twice as far, its texts once it is there.
+pub(crate) const PREFETCH_AHEAD: usize = 4;
+
+/// Prefetches what rendering `near` (the element [`PREFETCH_AHEAD`] after the current one)
+/// reads first, and the finding of `far` (twice as far) itself.
+pub(crate) fn prefetch_finding(near: Option<&Evaluated>, far: Option<&Evaluated>) {
+    if let Some(far) = far {
+        let f: *const u8 = std::ptr::from_ref::<Finding>(&far.finding).cast();
+        for line in 0..4 {
+            compact::prefetch(f.wrapping_add(64 * line));
+        }
+    }
+    if let Some(near) = near {
+        let f = &near.finding;
+        for text in [&f.title, &f.rule_id, &f.input] {
+            compact::prefetch(text.as_ptr());
+        }
+        compact::prefetch(near.decision.reason.as_ptr());
+        if let Some(file) = &f.location.file {
+            compact::prefetch(&**file);
+            compact::prefetch(file.path.as_ptr());
+        }
+        if let Some(package) = &f.location.package {
+            compact::prefetch(&**package);
+            compact::prefetch(package.name.as_ptr());
         }
     }
 }

@@ -114,7 +114,7 @@ use crate::model::{
 use crate::policy::Outcome;
 use crate::report::Output;
 use crate::report::compact::{self, Escapes, Prerendered, Sorted};
-use crate::report::json::{LinesFormatter, write_rendered};
+use crate::report::json::{LinesFormatter, PREFETCH_AHEAD, prefetch_finding, write_rendered};
 use crate::text::truncate;
 use crate::verdict::{Evaluated, Verdict};
 
@@ -678,7 +678,15 @@ impl Serialize for ResultsSer<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = ser.serialize_seq(Some(self.members.len()))?;
+        let findings = &self.runs.verdict.findings;
+        let at = |k: usize| self.members.get(k).map(|&(i, _)| &findings[i]);
         write_rendered(&mut seq, self.members.len(), |k| {
+            prefetch_finding(at(k + PREFETCH_AHEAD), at(k + 2 * PREFETCH_AHEAD));
+            if let Some(&(i, _)) = self.members.get(k + PREFETCH_AHEAD)
+                && let Some(placed) = &self.runs.places[i]
+            {
+                compact::prefetch(&**placed);
+            }
             let (i, rule_index) = self.members[k];
             self.render(i, rule_index)
         })?;
