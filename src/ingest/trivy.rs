@@ -47,7 +47,7 @@
 //! `pkg/types/misconfiguration.go`, `pkg/k8s/report/report.go`
 //! (<https://github.com/aquasecurity/trivy>).
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt;
@@ -158,8 +158,16 @@ fn read_with<'de>(
         let converter = std::thread::Builder::new()
             .name("trivy-convert".into())
             .spawn_scoped(scope, move || {
+                let mut advisories = Advisories::default();
                 for batch in batches {
-                    let pending = batch.iter().map(|v| template.vulnerability(v)).collect();
+                    let pending = batch
+                        .iter()
+                        .map(|v| {
+                            let mut pending = template.vulnerability(v);
+                            advisories.share(&mut pending.finding, v);
+                            pending
+                        })
+                        .collect();
                     if done.send((batch, pending)).is_err() {
                         break;
                     }
@@ -217,8 +225,8 @@ fn read_from<'de, R: serde_json::de::Read<'de>>(
 /// Vulnerabilities handed to the converting thread at a time.
 const VULNERABILITY_BATCH: usize = 512;
 
-/// A batch back from the converting thread: the entries (their advisory text is still to be
-/// shared, see [`Builder::advisory`]) and their findings.
+/// A batch back from the converting thread: the entries (dropped here, where their input
+/// pages are given back) and their findings, advisory texts shared.
 type Converted<'de> = (Vec<Vulnerability<'de>>, Vec<Pending<'de>>);
 
 /// The reader's end of the converting thread (see [`read_with`]).
@@ -377,15 +385,12 @@ struct Builder<'de> {
     /// Vulnerabilities are converted on a thread of their own while the next ones are read
     /// (see [`read_with`]); `None` converts them in line.
     pipe: Option<Pipe<'de>>,
-    /// One shared copy per distinct text (descriptions, resolutions): the same CVE repeats
-    /// across packages and targets, the same check across resources.
+    /// One shared copy per distinct text (resolutions, descriptions of checks): the same
+    /// check repeats across resources.
     texts: HashSet<Text>,
-    /// The description last seen per advisory id: a hit costs hashing the short id and one
-    /// comparison instead of hashing the whole description. The ids are copies, not borrowed:
-    /// a lookup would otherwise read (and fault back in) input pages already given back.
-    by_id: HashMap<Box<str>, Text>,
-    /// Reference lists per advisory id, shared like the descriptions.
-    refs_by_id: HashMap<Box<str>, Arc<[String]>>,
+    /// The advisory texts of the vulnerabilities converted on this thread (all of them when
+    /// there is no converting thread; that thread has its own).
+    advisories: Advisories,
     /// Gives back the input read so far (see [`ParseContext::release`]).
     release: Release,
     /// The input the entries handed to the builder borrow from.
@@ -418,8 +423,7 @@ impl<'de> Builder<'de> {
             restart: false,
             pipe: None,
             texts: HashSet::new(),
-            by_id: HashMap::new(),
-            refs_by_id: HashMap::new(),
+            advisories: Advisories::default(),
             release: ctx.release.clone(),
             input_bytes: PhantomData,
             lists: Default::default(),
@@ -510,56 +514,14 @@ impl<'de> Builder<'de> {
         t
     }
 
-    /// [`Builder::intern`] for an advisory's description, remembered per advisory id.
-    fn intern_advisory(&mut self, id: Option<&'de str>, text: &str) -> Text {
-        let Some(id) = id else {
-            return self.intern(text);
-        };
-        if let Some(t) = self.by_id.get(id)
-            && **t == *text
-        {
-            return t.clone();
-        }
-        // Not via `texts`: hashing every distinct description there cost more than the rare
-        // description shared by two advisory ids saves.
-        let t: Text = Arc::from(text);
-        self.by_id.insert(id.into(), t.clone());
-        t
-    }
-
-    /// The reference list of an advisory, shared by every finding of that advisory id that
-    /// lists the same references (a list is ~1 KB per finding otherwise).
-    fn advisory_references(&mut self, id: Option<&'de str>, list: &LStrs<'_>) -> Arc<[String]> {
-        let Some(id) = id else {
-            return strings(list).into();
-        };
-        if let Some(shared) = self.refs_by_id.get(id)
-            && same_strings(shared, list)
-        {
-            return shared.clone();
-        }
-        let shared: Arc<[String]> = strings(list).into();
-        self.refs_by_id.insert(id.into(), shared.clone());
-        shared
-    }
-
     /// Converts a vulnerability on this thread (see [`Entries`] for the converting thread).
     fn vulnerability(&mut self, v: Vulnerability<'de>) -> Pending<'de> {
         if let Some(at) = v.vulnerability_id.position() {
             self.release.consumed(at);
         }
         let mut pending = self.template.vulnerability(&v);
-        self.advisory(&mut pending.finding, &v);
+        self.advisories.share(&mut pending.finding, &v);
         pending
-    }
-
-    /// The advisory's text, shared with earlier findings of the same advisory id.
-    fn advisory(&mut self, f: &mut Finding, v: &Vulnerability<'de>) {
-        if let Some(d) = v.description.get() {
-            f.description = Some(self.intern_advisory(v.vulnerability_id.borrowed(), d));
-        }
-        f.references = self.advisory_references(v.vulnerability_id.borrowed(), &v.references);
-        f.extra.help_uri = v.primary_url.get().map(|u| self.intern(u));
     }
 
     /// `None` for a check that did not fail (counted instead).
@@ -685,6 +647,76 @@ impl<'de> Builder<'de> {
     }
 }
 
+/// The texts of advisories, shared by the findings of one advisory id: the same CVE repeats
+/// across packages and targets, and its description and references are ~1-2 KB a finding
+/// otherwise. Kept by the thread that converts vulnerabilities: the reading thread, or the
+/// converting thread while there is one (sharing there takes ~10 % off the reading thread,
+/// which sets the pace).
+#[derive(Default)]
+struct Advisories {
+    /// Help URLs and descriptions without an advisory id, one copy each.
+    texts: HashSet<Text>,
+    /// The description last seen per advisory id: a hit costs hashing the short id and one
+    /// comparison instead of hashing the whole description. The ids are copies, not borrowed:
+    /// a lookup would otherwise read (and fault back in) input pages already given back.
+    by_id: HashMap<Box<str>, Text>,
+    /// Reference lists per advisory id, shared like the descriptions.
+    refs_by_id: HashMap<Box<str>, Arc<[String]>>,
+}
+
+impl Advisories {
+    /// The advisory's texts on `f`, shared with earlier findings of the same advisory id.
+    fn share(&mut self, f: &mut Finding, v: &Vulnerability<'_>) {
+        if let Some(d) = v.description.get() {
+            f.description = Some(self.description(v.vulnerability_id.borrowed(), d));
+        }
+        f.references = self.references(v.vulnerability_id.borrowed(), &v.references);
+        f.extra.help_uri = v.primary_url.get().map(|u| self.intern(u));
+    }
+
+    fn intern(&mut self, s: &str) -> Text {
+        if let Some(t) = self.texts.get(s) {
+            return t.clone();
+        }
+        let t: Text = Arc::from(s);
+        self.texts.insert(t.clone());
+        t
+    }
+
+    /// [`Advisories::intern`] for an advisory's description, remembered per advisory id.
+    fn description(&mut self, id: Option<&str>, text: &str) -> Text {
+        let Some(id) = id else {
+            return self.intern(text);
+        };
+        if let Some(t) = self.by_id.get(id)
+            && **t == *text
+        {
+            return t.clone();
+        }
+        // Not via `texts`: hashing every distinct description there cost more than the rare
+        // description shared by two advisory ids saves.
+        let t: Text = Arc::from(text);
+        self.by_id.insert(id.into(), t.clone());
+        t
+    }
+
+    /// The reference list of an advisory, shared by every finding of that advisory id that
+    /// lists the same references (a list is ~1 KB per finding otherwise).
+    fn references(&mut self, id: Option<&str>, list: &LStrs<'_>) -> Arc<[String]> {
+        let Some(id) = id else {
+            return strings(list).into();
+        };
+        if let Some(shared) = self.refs_by_id.get(id)
+            && same_strings(shared, list)
+        {
+            return shared.clone();
+        }
+        let shared: Arc<[String]> = strings(list).into();
+        self.refs_by_id.insert(id.into(), shared.clone());
+        shared
+    }
+}
+
 /// What every finding of the report starts from; shared with the converting thread.
 #[derive(Clone)]
 struct Template {
@@ -726,7 +758,7 @@ impl Template {
     }
 
     /// Everything of a vulnerability's finding but its advisory text (see
-    /// [`Builder::advisory`]): needs no cache, so it can run on another thread.
+    /// [`Advisories::share`]).
     fn vulnerability<'de>(&self, v: &Vulnerability<'de>) -> Pending<'de> {
         let id = v.vulnerability_id.get().unwrap_or("");
         let pkg_name = v.pkg_name.get().unwrap_or("");
@@ -1767,8 +1799,7 @@ impl<'b, 'de, 'c> Entries<'b, 'de, 'c> {
         let (entries, pending) = pipe.from.recv().map_err(|_| converter_stopped())?;
         pipe.in_flight -= 1;
         let last = entries.last().and_then(|v| v.vulnerability_id.position());
-        for (mut p, v) in pending.into_iter().zip(&entries) {
-            self.b.advisory(&mut p.finding, v);
+        for p in pending {
             self.file(p);
         }
         if let Some(at) = last {
