@@ -755,13 +755,16 @@ struct RuleAcc<'v> {
     kinds: BTreeSet<FindingKind>,
     cwes: BTreeSet<u32>,
     tags: BTreeSet<&'v str>,
+    /// The tag list last added: the readers share one list among a rule's findings, so the
+    /// next finding's is usually the same one (no set insertions then).
+    last_tags: Option<&'v Arc<[String]>>,
 }
 
 fn build_run<'a>(runs: &'a RunsSer<'a>, plan: &RunPlan<'_>) -> std::io::Result<RunSer<'a>> {
     let findings = &runs.verdict.findings;
     let limits = runs.limits;
     let mut rules: Vec<RuleAcc<'_>> = Vec::new();
-    let mut rule_index: HashMap<&str, usize> = HashMap::new();
+    let mut rule_index: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     let mut members = Vec::new();
     for &i in plan.members.iter().filter(|&&i| runs.kept[i]) {
         let e = &findings[i];
@@ -775,6 +778,7 @@ fn build_run<'a>(runs: &'a RunsSer<'a>, plan: &RunPlan<'_>) -> std::io::Result<R
                 kinds: BTreeSet::new(),
                 cwes: BTreeSet::new(),
                 tags: BTreeSet::new(),
+                last_tags: None,
             });
             rules.len() - 1
         });
@@ -782,7 +786,13 @@ fn build_run<'a>(runs: &'a RunsSer<'a>, plan: &RunPlan<'_>) -> std::io::Result<R
         rule.severity = rule.severity.max(e.decision.effective_severity);
         rule.kinds.insert(f.kind);
         rule.cwes.extend(f.cwes.iter().copied());
-        rule.tags.extend(f.extra.tags.iter().map(String::as_str));
+        if !rule
+            .last_tags
+            .is_some_and(|last| Arc::ptr_eq(last, &f.extra.tags))
+        {
+            rule.tags.extend(f.extra.tags.iter().map(String::as_str));
+            rule.last_tags = Some(&f.extra.tags);
+        }
         members.push((i, index));
     }
 
