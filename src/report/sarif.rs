@@ -87,7 +87,9 @@
 //! - **GitHub's upload limits** ([`Limits::GITHUB`]): at most 20 runs, 25,000 results per run,
 //!   and 10 MB gzipped (checked on the exact bytes written, gzip level 6 as zlib writes it, with
 //!   a 5 % margin; measured at level 2 first, which compresses less, so only a log over the
-//!   limit at level 2 costs the slower level-6 measure).
+//!   limit at level 2 costs the slower level-6 measure). A file output receives the log while
+//!   it is measured and is emptied and written again if it is over the limit; a stream gets it
+//!   once it is known to fit.
 //!   Over a limit the least severe go first (effective severity, then outcome: fail before warn
 //!   before waived/ignored/suppressed): whole runs ranked by their worst finding, then results.
 //!   What was dropped is counted per severity in the run's `properties.scangate.dropped` (dropped
