@@ -111,12 +111,14 @@ use sha2::{Digest, Sha256};
 use crate::baseline::BaselineStatus;
 use crate::model::{
     Confidence, CvssScore, Finding, FindingKind, Fingerprint, Fix, Location, Severity,
-    ToolFingerprints, ToolSuppression, VulnId,
+    SeveritySource, ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::Outcome;
 use crate::report::Output;
 use crate::report::compact::{self, Escapes, Prerendered, Sorted};
-use crate::report::json::{LinesFormatter, PREFETCH_AHEAD, prefetch_finding, write_rendered};
+use crate::report::json::{
+    LinesFormatter, PREFETCH_AHEAD, Shown, prefetch_finding, write_rendered,
+};
 use crate::text::truncate;
 use crate::verdict::{Evaluated, Verdict};
 
@@ -1026,7 +1028,7 @@ struct ResultProps<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_name: Option<&'a str>,
     severity: Severity,
-    severity_source: String,
+    severity_source: Shown<&'a SeveritySource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1136,7 +1138,7 @@ fn render_result(
         reason: &d.reason,
         severity: f.severity,
         effective_severity: d.effective_severity,
-        severity_source: f.severity_source.to_string(),
+        severity_source: Shown(&f.severity_source),
         title: (plain_title != *f.title).then_some(&*f.title),
         description,
         vuln_ids: &f.vuln_ids,
@@ -1217,60 +1219,66 @@ fn render_result(
 }
 
 fn message_text(e: &Evaluated, plain_title: &str, place: &Placed) -> String {
+    use std::fmt::Write as _;
     let f = &e.finding;
-    let mut lines: Vec<String> = Vec::new();
-    lines.push(if plain_title.trim().is_empty() {
-        plain(rule_id(&f.rule_id))
+    // Lines, one `String` for all (`write!` into a `String` cannot fail).
+    let mut m = String::with_capacity(plain_title.len() + e.decision.reason.len() + 64);
+    if plain_title.trim().is_empty() {
+        plain_into(&mut m, rule_id(&f.rule_id));
     } else {
-        plain_title.to_owned()
-    });
+        m.push_str(plain_title);
+    }
     let loc = &f.location;
     if let Some(pkg) = &loc.package {
-        let mut s = format!("Package: {}", plain(&pkg.name));
+        m.push_str("\nPackage: ");
+        plain_into(&mut m, &pkg.name);
         if let Some(v) = &pkg.version {
-            s.push_str(&format!(" {}", plain(v)));
+            m.push(' ');
+            plain_into(&mut m, v);
         }
         if let Some(p) = &pkg.path {
-            s.push_str(&format!(" ({})", plain(p)));
+            m.push_str(" (");
+            plain_into(&mut m, p);
+            m.push(')');
         }
-        lines.push(s);
     }
     if let Some(v) = f.fix.as_ref().and_then(|fix| fix.fixed_version.as_ref()) {
-        lines.push(format!("Fixed in: {}", plain(v)));
+        m.push_str("\nFixed in: ");
+        plain_into(&mut m, v);
     }
     // The target is worth a line unless it is the file the location already names.
     if let Some(t) = loc.target.as_deref()
         && normalize(t).as_deref() != place.file.as_deref()
     {
-        lines.push(format!("Target: {}", plain(t)));
+        m.push_str("\nTarget: ");
+        plain_into(&mut m, t);
     }
     if let Some(r) = &loc.resource {
-        lines.push(format!("Resource: {}", plain(&r.display())));
+        m.push_str("\nResource: ");
+        plain_into(&mut m, &r.display());
     }
     if let Some(web) = &loc.web {
         for i in web.instances.iter().take(MAX_MESSAGE_URLS) {
-            let mut s = format!(
-                "URL: {} {}",
-                plain(i.method.as_deref().unwrap_or("GET")),
-                plain(&i.uri)
-            );
+            m.push_str("\nURL: ");
+            plain_into(&mut m, i.method.as_deref().unwrap_or("GET"));
+            m.push(' ');
+            plain_into(&mut m, &i.uri);
             if let Some(p) = &i.param {
-                s.push_str(&format!(" (parameter {})", plain(p)));
+                m.push_str(" (parameter ");
+                plain_into(&mut m, p);
+                m.push(')');
             }
-            lines.push(s);
         }
         let total = web.count.unwrap_or(0).max(web.instances.len() as u64);
         let shown = web.instances.len().min(MAX_MESSAGE_URLS) as u64;
         if total > shown {
-            lines.push(format!("… and {} more URLs", total - shown));
+            let _ = write!(m, "\n… and {} more URLs", total - shown);
         }
     }
-    lines.push(format!(
-        "scangate: {} ({})",
-        e.decision.outcome,
-        plain(&e.decision.reason)
-    ));
-    lines.join("\n")
+    let _ = write!(m, "\nscangate: {} (", e.decision.outcome);
+    plain_into(&mut m, &e.decision.reason);
+    m.push(')');
+    m
 }
 
 #[derive(Serialize)]
@@ -1654,8 +1662,14 @@ fn is_plain_http_uri(u: &str) -> bool {
 /// One pass over the bytes, copying the runs between the bytes [`PLAIN_FLAGGED`] flags: CodeQL
 /// messages link with `[text](1)`, so most of theirs have something to escape.
 fn plain(s: &str) -> String {
-    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len() + 8);
+    plain_into(&mut out, s);
+    out
+}
+
+/// [`plain`], appended to `out`.
+fn plain_into(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
     // Backslashes seen and not yet written: how many to write depends on what follows.
     let mut backslashes = 0usize;
     let flush = |out: &mut String, backslashes: &mut usize| {
@@ -1668,7 +1682,7 @@ fn plain(s: &str) -> String {
             continue;
         }
         if run < i {
-            flush(&mut out, &mut backslashes);
+            flush(out, &mut backslashes);
             out.push_str(&s[run..i]);
         }
         // A flagged byte is ASCII or a lead byte: `i` is a character boundary.
@@ -1685,15 +1699,15 @@ fn plain(s: &str) -> String {
             // CR LF is LF: the CR goes, and what comes before the LF waits for it.
             '\r' if bytes.get(i + 1) == Some(&b'\n') => {}
             '\r' => {
-                flush(&mut out, &mut backslashes);
+                flush(out, &mut backslashes);
                 out.push('\n');
             }
             c if c.is_control() || is_bidi_control(c) => {
-                flush(&mut out, &mut backslashes);
+                flush(out, &mut backslashes);
                 out.extend(c.escape_unicode());
             }
             c => {
-                flush(&mut out, &mut backslashes);
+                flush(out, &mut backslashes);
                 out.push(c);
             }
         }
@@ -1701,11 +1715,10 @@ fn plain(s: &str) -> String {
         run = i;
     }
     if run < bytes.len() {
-        flush(&mut out, &mut backslashes);
+        flush(out, &mut backslashes);
         out.push_str(&s[run..]);
     }
-    flush(&mut out, &mut backslashes);
-    out
+    flush(out, &mut backslashes);
 }
 
 /// Whether [`plain`] may change `s`: a C0 control other than LF and tab (CR included), a
