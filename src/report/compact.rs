@@ -63,13 +63,40 @@ impl Fields {
         self.w.write_str(s);
     }
 
+    /// `key` (literal, as for [`Fields::raw`]) and the string.
+    #[inline]
+    pub(crate) fn str_field(&mut self, key: &'static str, value: &str) {
+        self.raw(key);
+        self.str(value);
+    }
+
     /// `key` (literal, as for [`Fields::raw`]) and the string, when there is one.
     #[inline]
     pub(crate) fn optional_str(&mut self, key: &'static str, value: Option<&str>) {
         if let Some(value) = value {
-            self.raw(key);
-            self.str(value);
+            self.str_field(key, value);
         }
+    }
+
+    /// `key` (literal, as for [`Fields::raw`]) and the value, through the serializer.
+    #[inline]
+    pub(crate) fn field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.raw(key);
+        self.value(value)
+    }
+
+    /// [`Fields::field`] when there is a value (a field skipped when absent or empty).
+    #[inline]
+    pub(crate) fn optional_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: Option<&T>,
+    ) -> Result<(), Error> {
+        value.map_or(Ok(()), |value| self.field(key, value))
     }
 
     /// Any value, through the serializer.
@@ -244,29 +271,40 @@ const fn flagged(safe: bool) -> [bool; 256] {
     t
 }
 
+/// The high bit of each byte of the little-endian word `x` that may need an escape: exact
+/// about whether there is one below 0x20 or equal to `"` or `\` (the zero-byte bit trick), and
+/// with `safe` also set for any byte of 0x7F or above (the tables decide which of those count).
+/// Bits above a true one may be set too; callers only ask whether there is one, then look.
+#[inline]
+fn candidates(x: u64, safe: bool) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut hit = zero(x ^ (ONES * 0x22)) | zero(x ^ (ONES * 0x5C));
+    hit |= x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    if safe {
+        hit |= (x.wrapping_add(ONES) | x) & HIGHS;
+    }
+    hit
+}
+
+/// Eight bytes from `bytes[at..]` as a little-endian word.
+#[inline]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
 /// Where the first byte of `bytes` that [`JSON`] (or [`SAFE`]) flags is: eight bytes at a
 /// time while there are eight, where a word without any of them costs a dozen operations.
 #[inline]
 fn first_flagged(bytes: &[u8], safe: bool) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let table = if safe { &SAFE } else { &JSON };
     let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // Non-zero when some byte is below 0x20, or equal to `"` or `\` (the zero-byte bit
-        // trick: exact about whether there is one, which is all that is asked).
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-        let mut hit = zero(x ^ (ONES * 0x22)) | zero(x ^ (ONES * 0x5C));
-        hit |= x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        if safe {
-            // Any byte of 0x7F or above: the table decides which of them count.
-            hit |= (x.wrapping_add(ONES) | x) & HIGHS;
-        }
-        if hit != 0
-            && let Some(k) = chunk.iter().position(|&b| table[usize::from(b)])
+    while i + 8 <= bytes.len() {
+        if candidates(word_at(bytes, i), safe) != 0
+            && let Some(k) = bytes[i..i + 8].iter().position(|&b| table[usize::from(b)])
         {
             return Some(i + k);
         }
@@ -279,24 +317,13 @@ fn first_flagged(bytes: &[u8], safe: bool) -> Option<usize> {
 }
 
 /// Whether `key` is at most 32 bytes of printable ASCII other than `"` and `\`: written as
-/// it is under either escaping. Eight bytes at a time (a key of fewer than eight is padded
-/// with a plain byte); a false `false` only sends the key to the escaping writer.
+/// it is under either escaping. A word at a time ([`candidates`] with `safe`, which flags
+/// every byte of 0x7F or above; a key of fewer than eight bytes is padded with a plain byte);
+/// a false `false` only sends the key to the escaping writer.
 #[inline]
 fn plain_key(key: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let plain = |x: u64| {
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-        let quote_or_backslash = zero(x ^ (ONES * 0x22)) | zero(x ^ (ONES * 0x5C));
-        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        let del_or_above = (x.wrapping_add(ONES) | x) & HIGHS;
-        quote_or_backslash | below_space | del_or_above == 0
-    };
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&key[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
+    let plain = |x: u64| candidates(x, true) == 0;
+    let word = |at: usize| word_at(key, at);
     match key.len() {
         0..8 => {
             let mut w = [b'a'; 8];

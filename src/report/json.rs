@@ -196,25 +196,20 @@ impl<'a> JsonRule<'a> {
     /// fixture): keys as literals, see [`JsonFinding::render`].
     fn render(&self) -> Result<Vec<u8>, compact::Error> {
         let mut o = Fields::new(Escapes::Json);
-        o.raw("{\"scanner\":");
-        o.str(self.scanner);
-        o.raw(",\"rule_id\":");
-        o.str(self.rule_id);
+        o.str_field("{\"scanner\":", self.scanner);
+        o.str_field(",\"rule_id\":", self.rule_id);
         o.optional_str(",\"description\":", self.description);
         o.optional_str(",\"solution\":", self.solution);
         if !self.references.is_empty() {
-            o.raw(",\"references\":");
-            o.value(self.references)?;
+            o.field(",\"references\":", self.references)?;
         }
         o.optional_str(",\"rule_name\":", self.rule_name);
         o.optional_str(",\"help_uri\":", self.help_uri);
         if !self.tags.is_empty() {
-            o.raw(",\"tags\":");
-            o.value(self.tags)?;
+            o.field(",\"tags\":", self.tags)?;
         }
         if !self.cwes.is_empty() {
-            o.raw(",\"cwes\":");
-            o.value(self.cwes)?;
+            o.field(",\"cwes\":", self.cwes)?;
         }
         o.raw("}");
         Ok(o.finish())
@@ -552,72 +547,36 @@ impl JsonFinding<'_> {
     /// A field added to the struct goes here too, in the same place.
     fn render(&self) -> Result<Vec<u8>, compact::Error> {
         let mut o = Fields::new(Escapes::Json);
-        o.raw("{\"fingerprint\":");
-        o.value(&self.fingerprint)?;
-        o.raw(",\"scanner\":");
-        o.str(self.scanner);
-        o.raw(",\"scanner_version\":");
-        o.value(&self.scanner_version)?;
-        o.raw(",\"kind\":");
-        o.value(&self.kind)?;
-        o.raw(",\"rule_id\":");
-        o.str(self.rule_id);
-        o.raw(",\"vuln_ids\":");
-        o.value(self.vuln_ids)?;
-        o.raw(",\"title\":");
-        o.str(self.title);
-        o.raw(",\"rule\":");
-        o.value(&self.rule)?;
-        o.raw(",\"severity\":");
-        o.value(&self.severity)?;
-        o.raw(",\"effective_severity\":");
-        o.value(&self.effective_severity)?;
-        o.raw(",\"severity_source\":");
-        o.value(&self.severity_source)?;
-        if let Some(confidence) = &self.confidence {
-            o.raw(",\"confidence\":");
-            o.value(confidence)?;
-        }
+        o.field("{\"fingerprint\":", &self.fingerprint)?;
+        o.str_field(",\"scanner\":", self.scanner);
+        o.field(",\"scanner_version\":", &self.scanner_version)?;
+        o.field(",\"kind\":", &self.kind)?;
+        o.str_field(",\"rule_id\":", self.rule_id);
+        o.field(",\"vuln_ids\":", self.vuln_ids)?;
+        o.str_field(",\"title\":", self.title);
+        o.field(",\"rule\":", &self.rule)?;
+        o.field(",\"severity\":", &self.severity)?;
+        o.field(",\"effective_severity\":", &self.effective_severity)?;
+        o.field(",\"severity_source\":", &self.severity_source)?;
+        o.optional_field(",\"confidence\":", self.confidence.as_ref())?;
         o.raw(",\"location\":");
         write_location(&mut o, self.location)?;
-        if let Some(fix) = &self.fix {
-            o.raw(",\"fix\":");
-            o.value(fix)?;
-        }
-        o.raw(",\"outcome\":");
-        o.value(&self.outcome)?;
-        o.raw(",\"reason\":");
-        o.str(self.reason);
-        if let Some(suppression) = self.suppression {
-            o.raw(",\"suppression\":");
-            o.value(suppression)?;
-        }
-        o.raw(",\"baseline\":");
-        o.value(&self.baseline)?;
-        if let Some(first_seen) = &self.first_seen {
-            o.raw(",\"first_seen\":");
-            o.value(first_seen)?;
-        }
-        o.raw(",\"correlation_id\":");
-        o.value(&self.correlation_id)?;
-        if let Some(reported_by) = self.reported_by {
-            o.raw(",\"reported_by\":");
-            o.value(reported_by)?;
-        }
-        o.raw(",\"waiver\":");
-        o.value(&self.waiver)?;
+        o.optional_field(",\"fix\":", self.fix.as_ref())?;
+        o.field(",\"outcome\":", &self.outcome)?;
+        o.str_field(",\"reason\":", self.reason);
+        o.optional_field(",\"suppression\":", self.suppression)?;
+        o.field(",\"baseline\":", &self.baseline)?;
+        o.optional_field(",\"first_seen\":", self.first_seen.as_ref())?;
+        o.field(",\"correlation_id\":", &self.correlation_id)?;
+        o.optional_field(",\"reported_by\":", self.reported_by)?;
+        o.field(",\"waiver\":", &self.waiver)?;
         o.optional_str(",\"status\":", self.status);
-        if let Some(cvss) = self.cvss {
-            o.raw(",\"cvss\":");
-            o.value(cvss)?;
-        }
+        o.optional_field(",\"cvss\":", self.cvss)?;
         if !self.tool_fingerprints.is_empty() {
-            o.raw(",\"tool_fingerprints\":");
-            o.value(self.tool_fingerprints)?;
+            o.field(",\"tool_fingerprints\":", self.tool_fingerprints)?;
         }
         o.optional_str(",\"tool_baseline_state\":", self.tool_baseline_state);
-        o.raw(",\"input\":");
-        o.str(self.input);
+        o.str_field(",\"input\":", self.input);
         o.raw("}");
         Ok(o.finish())
     }
