@@ -545,6 +545,12 @@ fn write_output(
 /// report (0.2-0.3 s for a report of 10^5 findings, issue 7) for durability across a power
 /// cut, which a CI artifact does not need; the rename alone already shows a reader the old
 /// file or the complete new one, as with the outputs of Trivy, ZAP or cargo.
+///
+/// An existing file is first moved aside (and removed once the new one is in place) rather
+/// than renamed over: ext4 (`auto_da_alloc`, the default) makes a rename that replaces a file
+/// allocate and start writing out all of the new file inside the rename, the same wait as an
+/// `fsync` (0.1-0.15 s for a 300 MB JSON report, issue 7). For that moment a reader finds no
+/// file, never a partial one; should the second rename fail, the old file is put back.
 fn write_file<T>(
     path: &Path,
     render: impl FnOnce(&mut dyn Output) -> std::io::Result<T>,
@@ -567,13 +573,37 @@ fn write_file<T>(
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         let rendered = render(&mut file)?;
         file.into_inner().map_err(|e| e.into_error())?;
-        std::fs::rename(&tmp, path)?;
+        replace(&tmp, path)?;
         Ok(rendered)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Renames `new` to `path`, moving a file (or symbolic link) already at `path` aside first and
+/// removing it after (see [`write_file`] for why). Anything else at `path`, a directory say, is
+/// left for the rename to refuse as before.
+fn replace(new: &Path, path: &Path) -> std::io::Result<()> {
+    let existing = std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir());
+    let aside = existing
+        .then(|| {
+            let name = path.file_name()?.to_string_lossy();
+            let aside = path.with_file_name(format!(".{name}.old"));
+            std::fs::rename(path, &aside).is_ok().then_some(aside)
+        })
+        .flatten();
+    let renamed = std::fs::rename(new, path);
+    if let Some(aside) = aside {
+        if renamed.is_ok() {
+            // The new report is in place; an old one left behind is only litter.
+            let _ = std::fs::remove_file(&aside);
+        } else {
+            let _ = std::fs::rename(&aside, path);
+        }
+    }
+    renamed
 }
 
 /// The temporary file of [`write_file`]: nobody reads it before the rename, so a renderer
@@ -619,6 +649,48 @@ mod tests {
         .expect("written");
         assert!(restarted);
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "kept");
+    }
+
+    #[test]
+    fn a_replaced_output_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("out.json");
+        std::fs::write(&path, "an older report").expect("write");
+        write_file(&path, |out| out.write_all(b"the new one")).expect("written");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "the new one");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["out.json"]);
+    }
+
+    #[test]
+    fn a_failed_replace_keeps_the_old_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("out.json");
+        std::fs::write(&path, "an older report").expect("write");
+        // The new file is missing: the second rename fails.
+        assert!(replace(&dir.path().join("gone"), &path).is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "an older report"
+        );
+        assert!(!dir.path().join(".out.json.old").exists());
+    }
+
+    #[test]
+    fn a_directory_in_the_way_is_not_moved() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("out.json");
+        std::fs::create_dir(&path).expect("mkdir");
+        assert!(write_file(&path, |out| out.write_all(b"report")).is_err());
+        assert!(path.is_dir());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["out.json"]);
     }
 
     #[test]
