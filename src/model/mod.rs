@@ -294,21 +294,19 @@ pub struct ToolSuppression {
 /// result carries two or three, and a `String` each plus the list cost ~150 bytes per finding
 /// held to the end of the run (issue 7). Serialized as an array of strings.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct ToolFingerprints(Box<[u8]>);
+pub struct ToolFingerprints(Box<str>);
 
 impl ToolFingerprints {
-    /// Each entry as its length (4 bytes, little-endian) and its text. An entry of 4 GiB or
-    /// more (it cannot come from a report scangate reads) is left out.
+    /// Each entry as its length in decimal digits, `:`, and its text: held as a `str`, so
+    /// reading an entry back needs no UTF-8 check (the JSON report reads every one).
     pub fn new<S: AsRef<str>>(entries: impl IntoIterator<Item = S>) -> ToolFingerprints {
-        let mut bytes = Vec::new();
+        use std::fmt::Write;
+        let mut text = String::new();
         for entry in entries {
             let entry = entry.as_ref();
-            if let Ok(len) = u32::try_from(entry.len()) {
-                bytes.extend_from_slice(&len.to_le_bytes());
-                bytes.extend_from_slice(entry.as_bytes());
-            }
+            let _ = write!(text, "{}:{entry}", entry.len());
         }
-        ToolFingerprints(bytes.into_boxed_slice())
+        ToolFingerprints(text.into_boxed_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -318,16 +316,20 @@ impl ToolFingerprints {
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         let mut rest = &self.0[..];
         std::iter::from_fn(move || {
-            let (len, tail) = rest.split_first_chunk::<4>()?;
-            let (entry, tail) = tail.split_at_checked(u32::from_le_bytes(*len) as usize)?;
+            let (len, tail) = rest.split_once(':')?;
+            let (entry, tail) = tail.split_at_checked(len.parse().ok()?)?;
             rest = tail;
-            // Written from `&str`s by `new`: always UTF-8.
-            Some(std::str::from_utf8(entry).unwrap_or_default())
+            Some(entry)
         })
     }
 
     pub fn first(&self) -> Option<&str> {
         self.iter().next()
+    }
+
+    /// Where the entries are held, for a renderer to prefetch.
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        self.0.as_ptr()
     }
 }
 
@@ -492,13 +494,13 @@ mod tests {
 
     #[test]
     fn tool_fingerprints_read_back_as_given() {
-        let entries = ["a=1", "", "b=x\u{0}\ny", "ü=€"];
+        let entries = ["a=1", "", "b=x\u{0}\ny", "ü=€", "12:3", ":"];
         let tf = ToolFingerprints::new(entries);
         assert_eq!(tf.iter().collect::<Vec<_>>(), entries);
         assert_eq!(tf.first(), Some("a=1"));
         assert_eq!(
             serde_json::to_string(&tf).unwrap(),
-            r#"["a=1","","b=x\u0000\ny","ü=€"]"#
+            r#"["a=1","","b=x\u0000\ny","ü=€","12:3",":"]"#
         );
         assert_eq!(format!("{tf:?}"), format!("{entries:?}"));
         let none = ToolFingerprints::new(Vec::<String>::new());

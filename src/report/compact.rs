@@ -31,23 +31,39 @@ pub(crate) enum Escapes {
 
 /// `value` as compact JSON text (UTF-8: see [`Prerendered`]).
 pub(crate) fn to_vec<T: ?Sized + Serialize>(value: &T, escapes: Escapes) -> Result<Vec<u8>, Error> {
-    let mut w = Writer::new(escapes);
-    value.serialize(&mut w)?;
-    Ok(w.out)
+    let mut out = Vec::with_capacity(2048);
+    append(value, escapes, &mut out)?;
+    Ok(out)
+}
+
+/// [`to_vec`], appending to `out`.
+pub(crate) fn append<T: ?Sized + Serialize>(
+    value: &T,
+    escapes: Escapes,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let mut w = Writer::with_buffer(escapes, std::mem::take(out));
+    let written = value.serialize(&mut w);
+    *out = w.out;
+    written
 }
 
 /// Compact JSON written by hand: keys and punctuation as literal text, values as the
 /// serializer writes them. For the elements of the largest arrays (JSON findings), where
 /// serde's calls per field cost more than writing the field (issue 7); each use is tested
 /// against [`to_vec`] of the same value.
-pub(crate) struct Fields {
+pub(crate) struct Fields<'a> {
     w: Writer,
+    /// Where the text goes: it holds it again once the `Fields` is dropped.
+    dest: &'a mut Vec<u8>,
 }
 
-impl Fields {
-    pub(crate) fn new(escapes: Escapes) -> Self {
+impl<'a> Fields<'a> {
+    /// Appending to `out`.
+    pub(crate) fn append_to(out: &'a mut Vec<u8>, escapes: Escapes) -> Self {
         Fields {
-            w: Writer::new(escapes),
+            w: Writer::with_buffer(escapes, std::mem::take(out)),
+            dest: out,
         }
     }
 
@@ -78,6 +94,23 @@ impl Fields {
         }
     }
 
+    /// `key` (literal, as for [`Fields::raw`]) and the strings as an array.
+    pub(crate) fn str_array_field<'s>(
+        &mut self,
+        key: &'static str,
+        values: impl IntoIterator<Item = &'s str>,
+    ) {
+        self.raw(key);
+        self.raw("[");
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.raw(",");
+            }
+            self.str(value);
+        }
+        self.raw("]");
+    }
+
     /// `key` (literal, as for [`Fields::raw`]) and the value, through the serializer.
     #[inline]
     pub(crate) fn field<T: ?Sized + Serialize>(
@@ -103,9 +136,11 @@ impl Fields {
     pub(crate) fn value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
         value.serialize(&mut self.w)
     }
+}
 
-    pub(crate) fn finish(self) -> Vec<u8> {
-        self.w.out
+impl Drop for Fields<'_> {
+    fn drop(&mut self) {
+        *self.dest = std::mem::take(&mut self.w.out);
     }
 }
 
@@ -193,10 +228,9 @@ struct Entry {
 }
 
 impl Writer {
-    fn new(escapes: Escapes) -> Self {
+    fn with_buffer(escapes: Escapes, out: Vec<u8>) -> Self {
         Writer {
-            // Most findings and results are 0.5-2 KB: room for them without growing.
-            out: Vec::with_capacity(2048),
+            out,
             safe: escapes == Escapes::Safe,
             sorted: false,
             keys: Vec::new(),

@@ -684,23 +684,27 @@ impl Serialize for ResultsSer<'_> {
         let mut seq = ser.serialize_seq(Some(self.members.len()))?;
         let findings = &self.runs.verdict.findings;
         let at = |k: usize| self.members.get(k).map(|&(i, _)| &findings[i]);
-        write_rendered(&mut seq, self.members.len(), |k| {
-            prefetch_finding(at(k + PREFETCH_AHEAD), at(k + 2 * PREFETCH_AHEAD));
+        // The results array is the fourth level: log, runs, run, results.
+        let separator = LinesFormatter::separator(PRETTY_DEPTH, 4);
+        write_rendered(&mut seq, self.members.len(), &separator, |k, out| {
+            let ahead = |step| at(k + step * PREFETCH_AHEAD);
+            prefetch_finding(ahead(1), ahead(2), ahead(3));
             if let Some(&(i, _)) = self.members.get(k + PREFETCH_AHEAD)
                 && let Some(placed) = &self.runs.places[i]
             {
                 compact::prefetch(&**placed);
             }
             let (i, rule_index) = self.members[k];
-            self.render(i, rule_index)
+            self.render_into(i, rule_index, out)
         })?;
         seq.end()
     }
 }
 
 impl ResultsSer<'_> {
-    /// The result for finding `i` as [`write_json`] writes it at results depth.
-    fn render(&self, i: usize, rule_index: usize) -> std::io::Result<Vec<u8>> {
+    /// The result for finding `i` as [`write_json`] writes it at results depth, appended to
+    /// `out`.
+    fn render_into(&self, i: usize, rule_index: usize, out: &mut Vec<u8>) -> std::io::Result<()> {
         let runs = self.runs;
         let findings = &runs.verdict.findings;
         let e = &findings[i];
@@ -719,6 +723,7 @@ impl ResultsSer<'_> {
             runs.hashes[i].as_deref(),
             &findings[self.rule_first[rule_index]].finding,
             runs.verdict.group_of(e).map(|g| g.id.as_str()),
+            out,
         )
     }
 }
@@ -1123,7 +1128,8 @@ fn render_result(
     line_hash: Option<&str>,
     rule_first: &Finding,
     correlation_id: Option<&str>,
-) -> std::io::Result<Vec<u8>> {
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
     let f = &e.finding;
     let d = &e.decision;
     let plain_title = plain(&f.title);
@@ -1215,7 +1221,7 @@ fn render_result(
         rule_index,
         suppressions: suppressions(e),
     };
-    compact::to_vec(&result, Escapes::Safe).map_err(std::io::Error::from)
+    compact::append(&result, Escapes::Safe, out).map_err(std::io::Error::from)
 }
 
 fn message_text(e: &Evaluated, plain_title: &str, place: &Placed) -> String {
