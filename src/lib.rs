@@ -6,7 +6,8 @@
 //! (pass/fail and summary) → [`report`] (table, JSON, ...) → [`publish`] (PR comment and
 //! incident issues on GitHub).
 //! [`run`] wires them for the CLI; [`exit`] holds the exit codes; [`generate`] writes shell
-//! completions and man pages; [`progress`] is the progress line of long local runs.
+//! completions and man pages; [`progress`] is the progress line of long local runs;
+//! `prefetch` holds the cache hints of the loops over 10^6 findings.
 
 pub mod baseline;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod policy;
+mod prefetch;
 pub mod progress;
 pub mod publish;
 pub mod report;

@@ -19,7 +19,7 @@ use crate::baseline::{self, Baseline, BaselineStatus};
 use crate::correlate;
 use crate::exit::ExitStatus;
 use crate::ingest::{Format, Input, InputError, ReportStats};
-use crate::model::{Finding, Fingerprint, Scanner, Severity};
+use crate::model::{FileLocation, Finding, Fingerprint, Scanner, Severity};
 use crate::policy::{
     self, Decision, EvalContext, Outcome, Policy, ReportSeen, Subject, Waiver, WaiverState,
     WaiverUse,
@@ -206,6 +206,14 @@ impl Verdict {
             });
             parts.push((input.format, input.report.findings));
         }
+        // Counted in input order, before the sort: the findings are then in the order the
+        // readers allocated them, where the sorted order reaches them at random (issue 7).
+        let summary = summarize(
+            parts
+                .iter()
+                .flat_map(|(_, findings)| findings.iter().map(|f| &**f))
+                .zip(evaluation.decisions.iter().map(|d| d.outcome)),
+        );
         let per_finding = PerFinding {
             decisions: evaluation.decisions,
             baseline: evaluation.baseline,
@@ -222,7 +230,6 @@ impl Verdict {
                 error: Some(e.kind.to_string()),
             });
         }
-        let summary = summarize(&findings);
         let groups = build_groups(&correlation.groups, &mut findings);
         let baseline = baseline.map(|b| {
             let current: HashSet<Fingerprint> =
@@ -469,7 +476,17 @@ fn pair_in_sorted_order(
     });
     let mut decisions: Vec<Option<Decision>> = per.decisions.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(total);
-    for i in order {
+    // The order reaches the entries at random: ask for them ahead (at 10^6 findings this loop
+    // waited on memory for most of its time, perf annotate, issue 7).
+    const AHEAD: usize = 16;
+    for (k, &i) in order.iter().enumerate() {
+        if let Some(&j) = order.get(k + AHEAD) {
+            crate::prefetch::line(slots.as_ptr().wrapping_add(j));
+            crate::prefetch::line(decisions.as_ptr().wrapping_add(j));
+            crate::prefetch::line(formats.as_ptr().wrapping_add(j));
+            crate::prefetch::line(per.baseline.as_ptr().wrapping_add(j));
+            crate::prefetch::line(per.group_of.as_ptr().wrapping_add(j));
+        }
         // `evaluate` returns exactly one decision per finding.
         if let (Some(finding), Some(decision)) = (
             slots.get_mut(i).and_then(Option::take),
@@ -489,6 +506,7 @@ fn pair_in_sorted_order(
 
 /// What the sort compares, gathered in one small array: comparing the findings themselves
 /// touched two ~1 KB structures and their strings at random per comparison (issue 7).
+#[derive(Clone, Copy)]
 struct SortKey {
     severity: Severity,
     /// Rank of the scanner name among all scanner names (same order as the names).
@@ -533,32 +551,97 @@ fn sorted_order(
         .chunk_by_mut(|a, b| group(a) == group(b))
         .filter(|run| run.len() > 1)
         .collect();
-    // The index (the input position) makes the order total, so an unstable sort gives the
-    // stable result.
-    let rest = |a: &SortKey, b: &SortKey| {
+    // Among equal locations. The index (the input position) makes the order total, so an
+    // unstable sort gives the stable result.
+    let tiebreak = |a: &SortKey, b: &SortKey| {
         let (ia, ib) = (a.index as usize, b.index as usize);
-        locations
-            .get(ia)
-            .cmp(locations.get(ib))
-            .then_with(|| match (finding(ia), finding(ib)) {
-                (Some(fa), Some(fb)) => fa
-                    .fingerprint
-                    .cmp(&fb.fingerprint)
-                    .then_with(|| fa.input.cmp(&fb.input)),
-                _ => std::cmp::Ordering::Equal,
-            })
-            .then(ia.cmp(&ib))
-    };
-    runs.into_par_iter().for_each(|run| {
-        // One rule may hold most of a report's findings.
-        if run.len() > 16 * 1024 {
-            run.par_sort_unstable_by(rest);
-        } else {
-            run.sort_unstable_by(rest);
+        match (finding(ia), finding(ib)) {
+            (Some(fa), Some(fb)) => fa
+                .fingerprint
+                .cmp(&fb.fingerprint)
+                .then_with(|| fa.input.cmp(&fb.input)),
+            _ => std::cmp::Ordering::Equal,
         }
-    });
+        .then(ia.cmp(&ib))
+    };
+    runs.into_par_iter()
+        .for_each(|run| sort_by_location(run, |i| locations.get(i).as_bytes(), &tiebreak));
     drop(locations);
     keys.into_iter().map(|k| k.index as usize).collect()
+}
+
+/// Sorts `run` by the location text of each entry (`text(index)`), in byte order, and entries
+/// of equal texts by `tiebreak`: the order of comparing the texts, then `tiebreak`. The texts
+/// are compared 8 bytes at a time: each level sorts integer digits (the next 8 bytes of each
+/// text, zero-padded, and how many of them there are), and only the entries that tie go on to
+/// the next 8 bytes. Comparing the texts themselves loaded two of them from ~60 MB of text per
+/// comparison and compared again the prefixes that paths share (issue 7: the largest part of
+/// the verdict at 10^6 findings).
+fn sort_by_location<'t>(
+    run: &mut [SortKey],
+    text: impl Fn(usize) -> &'t [u8],
+    tiebreak: &(impl Fn(&SortKey, &SortKey) -> std::cmp::Ordering + Sync),
+) {
+    struct Entry {
+        /// The 8 bytes at the level's depth, big-endian (so that integer order is byte order),
+        /// zeros past the end of the text.
+        bytes: u64,
+        /// How many of those 8 bytes the text has: of two texts with equal `bytes`, the one
+        /// that ends first is a prefix of the other, so it comes first.
+        len: u8,
+        key: SortKey,
+    }
+    let digit = |e: &Entry| (e.bytes, e.len);
+    let tail = |e: &Entry, depth: usize| text(e.key.index as usize).get(depth..).unwrap_or(&[]);
+    let mut entries: Vec<Entry> = run
+        .iter()
+        .map(|&key| Entry {
+            bytes: 0,
+            len: 0,
+            key,
+        })
+        .collect();
+    // Ranges of `entries` whose texts are equal before `depth`, still to be ordered.
+    let mut pending = vec![(0, entries.len(), 0usize)];
+    while let Some((start, end, depth)) = pending.pop() {
+        let level = &mut entries[start..end];
+        // Texts all equal from here (one location reported many times, or identical long
+        // texts): no more levels, whatever their length.
+        let first = tail(&level[0], depth);
+        if level[1..].iter().all(|e| tail(e, depth) == first) {
+            level.sort_unstable_by(|a, b| tiebreak(&a.key, &b.key));
+            continue;
+        }
+        for e in level.iter_mut() {
+            let rest = tail(e, depth);
+            let n = rest.len().min(8);
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(&rest[..n]);
+            e.bytes = u64::from_be_bytes(word);
+            e.len = n as u8;
+        }
+        // One rule may hold most of a report's findings.
+        if level.len() > 16 * 1024 {
+            level.par_sort_unstable_by_key(digit);
+        } else {
+            level.sort_unstable_by_key(digit);
+        }
+        let mut at = start;
+        for group in level.chunk_by_mut(|a, b| digit(a) == digit(b)) {
+            if group.len() > 1 {
+                if group[0].len == 8 {
+                    pending.push((at, at + group.len(), depth + 8));
+                } else {
+                    // The texts end here, at the same place: they are equal.
+                    group.sort_unstable_by(|a, b| tiebreak(&a.key, &b.key));
+                }
+            }
+            at += group.len();
+        }
+    }
+    for (slot, entry) in run.iter_mut().zip(entries) {
+        *slot = entry.key;
+    }
 }
 
 /// Every finding's short location (what the sort compares after the rule), made once per
@@ -577,7 +660,16 @@ impl LocationTexts {
             .map(|chunk| {
                 let mut text = String::new();
                 let mut ends = Vec::with_capacity(chunk.len());
-                for f in chunk {
+                for (j, f) in chunk.iter().enumerate() {
+                    // Each text is behind two boxes (the finding, its location's).
+                    if let Some(Some(ahead)) = chunk.get(j + 16) {
+                        crate::prefetch::object::<Finding>(ahead);
+                    }
+                    if let Some(Some(ahead)) = chunk.get(j + 8)
+                        && let Some(file) = &ahead.location.file
+                    {
+                        crate::prefetch::object::<FileLocation>(file);
+                    }
                     if let Some(f) = f {
                         f.location.write_short(&mut text);
                     }
@@ -712,18 +804,15 @@ fn build_groups(groups: &[correlate::Group], findings: &mut [Evaluated]) -> Vec<
         .collect()
 }
 
-fn summarize(findings: &[Evaluated]) -> Summary {
+/// Findings by scanner, severity and outcome, from each finding with its outcome.
+fn summarize<'a>(findings: impl Iterator<Item = (&'a Finding, Outcome)>) -> Summary {
     // Counted under borrowed names first: a `String` per finding was measurable at 10^6, and
     // so was hashing the name per finding, which a finding of the same scanner as the one
     // before (nearly all of them) skips.
     let mut counts: HashMap<(&str, Severity, Outcome), u64> = HashMap::new();
     let mut run: Option<((&str, Severity, Outcome), u64)> = None;
-    for f in findings {
-        let key = (
-            &*f.finding.scanner.name,
-            f.finding.severity,
-            f.decision.outcome,
-        );
+    for (finding, outcome) in findings {
+        let key = (&*finding.scanner.name, finding.severity, outcome);
         match &mut run {
             Some((k, n)) if *k == key => *n += 1,
             _ => {
@@ -875,6 +964,69 @@ mod tests {
         );
         assert_eq!(paired.len(), base.len());
         assert!(paired.iter().all(|e| e.baseline.is_none()));
+    }
+
+    #[test]
+    fn location_sort_is_byte_order_then_the_tiebreak() {
+        // Texts that share long prefixes, end inside and at the edges of 8-byte digits, hold
+        // NUL bytes (a shorter text padded with zeros must still come first) and repeat.
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let alphabet = [b'a', b'b', b'/', 0, 1, 0xC3, 0xA9, b'z'];
+        for _ in 0..3000 {
+            let prefix_len = [0, 7, 8, 9, 16, 24, 40][next(7) as usize];
+            let mut t = vec![b'p'; prefix_len];
+            for _ in 0..next(20) {
+                t.push(alphabet[next(alphabet.len() as u64) as usize]);
+            }
+            texts.push(t);
+        }
+        for i in 0..200 {
+            let copy = texts[i * 7].clone();
+            texts.push(copy);
+            texts.push(vec![b'x'; 100]);
+        }
+        // Pairs alone in their first 8 bytes, of one length, that differ after them (the
+        // tiebreak alone would put the second first).
+        for k in 0..50 {
+            for last in ["a", "b"] {
+                texts.push(format!("q{k:07}{last}").into_bytes());
+            }
+        }
+        texts.push(Vec::new());
+        texts.push(vec![0]);
+        texts.push(vec![0, 0, 0, 0, 0, 0, 0, 0]);
+        texts.push(vec![0; 9]);
+        let key = |i: usize| SortKey {
+            severity: Severity::High,
+            scanner: 0,
+            rule: 0,
+            index: i as u32,
+        };
+        // The tiebreak: odd indices first, then by index.
+        let tiebreak = |a: &SortKey, b: &SortKey| {
+            a.index
+                .is_multiple_of(2)
+                .cmp(&b.index.is_multiple_of(2))
+                .then(a.index.cmp(&b.index))
+        };
+        let mut run: Vec<SortKey> = (0..texts.len()).map(key).collect();
+        sort_by_location(&mut run, |i| &texts[i], &tiebreak);
+        let mut expected: Vec<SortKey> = (0..texts.len()).map(key).collect();
+        expected.sort_by(|a, b| {
+            texts[a.index as usize]
+                .cmp(&texts[b.index as usize])
+                .then_with(|| tiebreak(a, b))
+        });
+        let got: Vec<u32> = run.iter().map(|k| k.index).collect();
+        let want: Vec<u32> = expected.iter().map(|k| k.index).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -144,23 +144,6 @@ impl Drop for Fields<'_> {
     }
 }
 
-/// Asks the CPU to start loading the cache line at `p`: a hint, with no effect on what the
-/// program computes (any address is allowed). The renderers give it the texts of an element a
-/// few ahead of the one they write: the texts of 10^5 findings are scattered over the heap,
-/// and their first loads were most of the escaping loop's time (perf annotate, issue 7).
-#[inline(always)]
-pub(crate) fn prefetch<T: ?Sized>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: `prefetcht0` reads nothing the program sees and cannot fault, whatever the
-    // address; SSE, the feature it needs, is part of x86_64's baseline.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
 /// [`to_vec`] as a `String`.
 #[cfg(test)]
 fn to_string<T: ?Sized + Serialize>(value: &T, escapes: Escapes) -> Result<String, Error> {

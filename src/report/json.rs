@@ -289,7 +289,7 @@ impl<'a> RuleTable<'a> {
         for (i, e) in findings.iter().enumerate() {
             // The findings are boxes scattered over the heap: ask for them ahead of the loop.
             if let Some(ahead) = findings.get(i + 2 * PREFETCH_AHEAD) {
-                prefetch_lines(&ahead.finding);
+                crate::prefetch::object::<Finding>(&ahead.finding);
             }
             let f = &e.finding;
             let id = identity(f);
@@ -428,9 +428,9 @@ impl Serialize for Rules<'_> {
         write_rendered(&mut seq, self.0.len(), &separator, |i, out| {
             if let Some(ahead) = self.0.get(i + PREFETCH_AHEAD) {
                 for text in [ahead.description, ahead.solution, ahead.help_uri] {
-                    compact::prefetch(text.unwrap_or_default());
+                    crate::prefetch::line(text.unwrap_or_default());
                 }
-                compact::prefetch(ahead.references);
+                crate::prefetch::line(ahead.references);
             }
             self.0[i].render_into(out)
         })?;
@@ -559,44 +559,36 @@ pub(crate) fn prefetch_finding(
     far: Option<&Evaluated>,
 ) {
     if let Some(far) = far {
-        prefetch_lines(&far.finding);
+        crate::prefetch::object::<Finding>(&far.finding);
     }
     if let Some(mid) = mid {
         let f = &mid.finding;
         for text in [&f.title, &f.rule_id, &f.input] {
-            compact::prefetch(text.as_ptr());
+            crate::prefetch::line(text.as_ptr());
         }
-        compact::prefetch(mid.decision.reason.as_ptr());
-        compact::prefetch(f.extra.tool_fingerprints.as_ptr());
+        crate::prefetch::line(mid.decision.reason.as_ptr());
+        crate::prefetch::line(f.extra.tool_fingerprints.as_ptr());
         if let Some(file) = &f.location.file {
-            compact::prefetch(&**file);
+            crate::prefetch::line(&**file);
         }
         if let Some(package) = &f.location.package {
-            compact::prefetch(&**package);
+            crate::prefetch::line(&**package);
         }
         if let Some(suppression) = &f.suppression {
-            compact::prefetch(&**suppression);
+            crate::prefetch::line(&**suppression);
         }
     }
     if let Some(near) = near {
         let f = &near.finding;
         if let Some(file) = &f.location.file {
-            compact::prefetch(file.path.as_ptr());
+            crate::prefetch::line(file.path.as_ptr());
         }
         if let Some(package) = &f.location.package {
-            compact::prefetch(package.name.as_ptr());
+            crate::prefetch::line(package.name.as_ptr());
         }
         if let Some(suppression) = &f.suppression {
-            compact::prefetch(suppression.kind.as_ptr());
+            crate::prefetch::line(suppression.kind.as_ptr());
         }
-    }
-}
-
-/// Prefetches the finding itself (each cache line of it).
-fn prefetch_lines(f: &Finding) {
-    let f: *const u8 = std::ptr::from_ref(f).cast();
-    for line in 0..std::mem::size_of::<Finding>().div_ceil(64) {
-        compact::prefetch(f.wrapping_add(64 * line));
     }
 }
 

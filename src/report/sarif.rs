@@ -692,7 +692,7 @@ impl Serialize for ResultsSer<'_> {
             if let Some(&(i, _)) = self.members.get(k + PREFETCH_AHEAD)
                 && let Some(placed) = &self.runs.places[i]
             {
-                compact::prefetch(&**placed);
+                crate::prefetch::line(&**placed);
             }
             let (i, rule_index) = self.members[k];
             self.render_into(i, rule_index, out)
