@@ -1580,13 +1580,13 @@ impl<'c, 'r> Applier<'c, 'r> {
                     ..RunAcc::default()
                 };
             }
-            Event::Result(raw) => {
+            Event::Result(mut raw) => {
                 if let Some(at) = raw.rule_id.position().or(raw.message.text.position()) {
                     self.release.consumed(at);
                 }
                 // The reader only reports runs pass 1 knows.
                 if let Some(ctx) = self.runs.get(self.current)
-                    && let Some(f) = convert(*raw, ctx, self.input, &mut self.run)
+                    && let Some(f) = convert(&mut raw, ctx, self.input, &mut self.run)
                 {
                     acc.findings.push(Box::new(f));
                 }
@@ -1749,8 +1749,9 @@ fn read_single_pass(bytes: &[u8], ctx: &ParseContext) -> Option<ParsedReport> {
     use std::sync::mpsc;
     // Reading bytes, serde_json checks that each borrowed string is UTF-8 (~7 % of the reading
     // thread, which sets the pace); reading a `str` it does not. One SIMD check of the whole
-    // log costs ~10 ms per 200 MB. Not UTF-8: the two passes read it and say where.
-    let text = simdutf8::basic::from_utf8(bytes).ok()?;
+    // log costs ~10 ms per 200 MB, and mapping its pages in as much again. Not UTF-8: the two
+    // passes read it and say where.
+    let text = super::source::utf8_on_two_cores(bytes)?;
     let (log, converted) = std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Vec<Event<'_>>>(BATCHES_IN_FLIGHT);
         // Batches are not handed back: there are few, and this side keeps no buffer.
@@ -1851,11 +1852,11 @@ fn convert_single_pass(events: &mut EventStream<'_>, ctx: &ParseContext) -> Sing
         while let Some(event) = events.next() {
             match event {
                 Event::Results(state) => run.state = state,
-                Event::Result(raw) => {
+                Event::Result(mut raw) => {
                     if let Some(at) = raw.rule_id.position().or(raw.message.text.position()) {
                         ctx.release.consumed(at);
                     }
-                    if let Some(f) = convert(*raw, &run_ctx, &ctx.input, &mut run) {
+                    if let Some(f) = convert(&mut raw, &run_ctx, &ctx.input, &mut run) {
                         out.acc.findings.push(Box::new(f));
                     }
                 }
@@ -2164,8 +2165,10 @@ impl<'de, K: Sink<'de>> Visitor<'de> for ResultsSeed<'_, K> {
 // One result → one finding
 // ---------------------------------------------------------------------------------------------
 
+/// `raw` is taken by reference so that its ~800 bytes are not copied out of their box; the
+/// fingerprint lists are moved out of it.
 fn convert(
-    raw: RawResult<'_>,
+    raw: &mut RawResult<'_>,
     ctx: &RunCtx<'_>,
     input: &Text,
     run: &mut RunAcc,
@@ -2175,7 +2178,7 @@ fn convert(
         run.non_fail += 1;
         return None;
     }
-    let resolved = resolve_rule(ctx, &raw);
+    let resolved = resolve_rule(ctx, raw);
     if resolved.dangling {
         run.dangling += 1;
     }
@@ -2265,7 +2268,7 @@ fn convert(
         FindingKind::Code
     };
 
-    let (severity, severity_source) = severity_of(&raw, rule, run);
+    let (severity, severity_source) = severity_of(raw, rule, run);
     let confidence = raw
         .properties
         .precision
@@ -2376,8 +2379,8 @@ fn convert(
     }
 
     // Tool fingerprints.
-    let mut tool_fingerprints = raw.partial_fingerprints.0;
-    tool_fingerprints.extend(raw.fingerprints.0);
+    let mut tool_fingerprints = std::mem::take(&mut raw.partial_fingerprints.0);
+    tool_fingerprints.append(&mut raw.fingerprints.0);
     tool_fingerprints.sort();
     tool_fingerprints.dedup();
     if secret {
