@@ -26,7 +26,8 @@
 //! reports are read at the same time: the cores are busy already). Such a log is first tried
 //! in a single pass ([`read_single_pass`]): when every run's context comes before its
 //! results (CodeQL's and Trivy's order), pass 1 is not needed; otherwise, or on any error, the
-//! two passes read it. A mapped log is handed back
+//! two passes read it. In the single pass the reading thread also converts a batch itself
+//! when the converting thread is behind ([`Helper`]), with the same shared run context. A mapped log is handed back
 //! between the passes and behind pass 2 ([`super::Release`]), so peak memory is about the
 //! larger of the log and its findings, plus a few MB of batches.
 //!
@@ -1399,10 +1400,17 @@ fn resolve_rule<'c, 'r>(ctx: &'c RunCtx<'r>, raw: &RawResult<'_>) -> Resolved<'c
 struct Examples {
     count: u64,
     samples: Vec<String>,
+    /// Keep every value as it was given, to be added to another `Examples` later in order
+    /// (results converted by the single pass's reading thread: see [`Helper`]).
+    recording: bool,
 }
 
 impl Examples {
     fn add(&mut self, value: &str) {
+        if self.recording {
+            self.samples.push(value.to_owned());
+            return;
+        }
         self.count += 1;
         if self.samples.len() < MAX_NOTE_EXAMPLES && !self.samples.iter().any(|s| s == value) {
             self.samples.push(crate::text::truncate(value, 40));
@@ -1435,6 +1443,35 @@ struct RunAcc {
     bad_scores: Examples,
     odd_levels: Examples,
     titles: SharedTexts,
+}
+
+impl RunAcc {
+    /// The tallies of results converted apart from the run's own, to be [`RunAcc::absorb`]ed.
+    fn recording(titles: SharedTexts) -> RunAcc {
+        let recording = || Examples {
+            recording: true,
+            ..Examples::default()
+        };
+        RunAcc {
+            bad_scores: recording(),
+            odd_levels: recording(),
+            titles,
+            ..RunAcc::default()
+        }
+    }
+
+    /// Adds the tallies of results converted after the ones counted here: the same tallies as
+    /// converting all of them here, in order.
+    fn absorb(&mut self, later: &RunAcc) {
+        self.non_fail += later.non_fail;
+        self.dangling += later.dangling;
+        for value in &later.bad_scores.samples {
+            self.bad_scores.add(value);
+        }
+        for value in &later.odd_levels.samples {
+            self.odd_levels.add(value);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -1513,6 +1550,19 @@ enum Event<'de> {
     /// Single pass only: run `i`'s context (everything but its results), sent when its
     /// `results` key is reached, or at its end when it has none; its events follow.
     Context(usize, Arc<RunInfo<'de>>),
+    /// Single pass only: as `Context`, the context being in [`Shared`]'s slot `i`.
+    SharedContext(usize),
+    /// Single pass only: results of the current run that the reading thread converted itself.
+    Converted(Box<Converted>),
+}
+
+/// Results converted by the single pass's reading thread (see [`Helper`]), in order.
+struct Converted {
+    findings: Vec<Box<Finding>>,
+    /// Their tallies, recorded to be absorbed into the run's.
+    tally: RunAcc,
+    /// Where the last of them was in the input (an address, for [`super::Release::consumed`]).
+    consumed: Option<usize>,
 }
 
 /// The `DeserializeSeed` of a seed over a [`Sink`] that is its own visitor: it asks the
@@ -1596,8 +1646,8 @@ impl<'c, 'r> Applier<'c, 'r> {
                     acc.finish_run(ctx, std::mem::take(&mut self.run));
                 }
             }
-            // Only the single pass sends contexts, and it has no applier.
-            Event::Context(..) => {}
+            // Only the single pass sends these, and it has no applier.
+            Event::Context(..) | Event::SharedContext(_) | Event::Converted(_) => {}
         }
     }
 }
@@ -1616,14 +1666,17 @@ impl<'de> Sink<'de> for Discard {
 }
 
 /// Hands events to the converting thread in batches, reusing the vectors it sends back.
-struct Batcher<'de> {
+struct Batcher<'de, 's> {
     batch: Vec<Event<'de>>,
     tx: std::sync::mpsc::SyncSender<Vec<Event<'de>>>,
     spare: std::sync::mpsc::Receiver<Vec<Event<'de>>>,
+    /// The single pass only: converts batches itself when the converting thread is behind.
+    helper: Option<Helper<'de, 's>>,
 }
 
-impl<'de> Batcher<'de> {
+impl<'de> Batcher<'de, '_> {
     fn flush(&mut self) {
+        use std::sync::mpsc::TrySendError;
         if self.batch.is_empty() {
             return;
         }
@@ -1631,19 +1684,134 @@ impl<'de> Batcher<'de> {
             .spare
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-        let full = std::mem::replace(&mut self.batch, next);
-        // The receiver only goes away when the converting side panicked; that panic is
-        // re-raised there.
+        let mut full = std::mem::replace(&mut self.batch, next);
+        if let Some(helper) = &mut self.helper {
+            let eager = helper.eager;
+            if !eager {
+                // The receiver only goes away when the converting side panicked; that panic is
+                // re-raised there.
+                match self.tx.try_send(full) {
+                    Err(TrySendError::Full(back)) => full = back,
+                    Ok(()) | Err(TrySendError::Disconnected(_)) => return,
+                }
+            }
+            // Both batches in flight are waiting: convert this one here rather than wait.
+            helper.convert(&mut full);
+        }
         let _ = self.tx.send(full);
     }
 }
 
-impl<'de> Sink<'de> for Batcher<'de> {
+impl<'de> Sink<'de> for Batcher<'de, '_> {
     fn push(&mut self, event: Event<'de>) {
+        let event = match (&mut self.helper, event) {
+            (Some(helper), Event::Context(index, info)) => helper.share(index, info),
+            (Some(helper), Event::RunEnd) => {
+                helper.run = None;
+                Event::RunEnd
+            }
+            (_, event) => event,
+        };
         self.batch.push(event);
         if self.batch.len() >= BATCH {
             self.flush();
         }
+    }
+}
+
+/// Runs' contexts that both threads of the single pass use: the reading thread puts each
+/// run's [`RunInfo`] in a slot, the converting thread builds its [`RunCtx`] there once, and the
+/// reading thread converts results with that same context when it helps (the same shared
+/// rule texts, the same scanner). Only the first runs get slots: logs rarely have more, and the
+/// others are read as before.
+struct Shared<'de> {
+    infos: Vec<std::sync::OnceLock<RunInfo<'de>>>,
+}
+
+impl Shared<'_> {
+    const RUNS: usize = 16;
+
+    fn new() -> Self {
+        Shared {
+            infos: (0..Self::RUNS)
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+        }
+    }
+}
+
+/// The reading thread's share of converting, in the single pass: the converting thread sets
+/// the pace (it builds each finding and its fingerprint) while the reading thread waits on it
+/// for ~15 % of the time (perf, issue 7). When both batches in flight are still waiting, the
+/// reading thread converts the next batch itself, with the run's shared context, and sends the
+/// findings with their tallies in its place; the converting thread adds them in order. The
+/// report is the same whichever thread converted a result: the same code on the same context,
+/// the tallies absorbed in order ([`RunAcc::absorb`]); titles are shared per thread.
+struct Helper<'de, 's> {
+    infos: &'s [std::sync::OnceLock<RunInfo<'de>>],
+    contexts: &'s [std::sync::OnceLock<RunCtx<'s>>],
+    input: Text,
+    /// The run whose results are being read, when its context is in a slot.
+    run: Option<usize>,
+    /// This thread's titles of the run (see [`RunAcc::titles`]).
+    titles: SharedTexts,
+    /// Converts every batch it can (tests).
+    eager: bool,
+    /// Batches converted here.
+    converted: usize,
+}
+
+impl<'de> Helper<'de, '_> {
+    /// The event that tells the converting thread about run `index`'s context: in a slot when
+    /// one is free.
+    fn share(&mut self, index: usize, info: Arc<RunInfo<'de>>) -> Event<'de> {
+        self.run = None;
+        self.titles = SharedTexts::default();
+        let Some(slot) = self.infos.get(index) else {
+            return Event::Context(index, info);
+        };
+        let info = match Arc::try_unwrap(info) {
+            Ok(info) => info,
+            Err(info) => return Event::Context(index, info),
+        };
+        match slot.set(info) {
+            Ok(()) => {
+                self.run = Some(index);
+                Event::SharedContext(index)
+            }
+            Err(info) => Event::Context(index, Arc::new(info)),
+        }
+    }
+
+    /// Converts `batch` in place when it holds only results of the current run and the
+    /// converting thread has built the run's context; otherwise leaves it.
+    fn convert(&mut self, batch: &mut Vec<Event<'de>>) {
+        let Some(ctx) = self.run.and_then(|i| self.contexts.get(i)?.get()) else {
+            return;
+        };
+        if !batch.iter().all(|e| matches!(e, Event::Result(_))) {
+            return;
+        }
+        let mut tally = RunAcc::recording(std::mem::take(&mut self.titles));
+        let mut findings = Vec::with_capacity(batch.len());
+        let mut consumed = None;
+        for event in batch.drain(..) {
+            if let Event::Result(mut raw) = event {
+                if let Some(at) = raw.rule_id.position().or(raw.message.text.position()) {
+                    consumed = Some(at as usize);
+                }
+                if let Some(f) = convert(&mut raw, ctx, &self.input, &mut tally) {
+                    findings.push(Box::new(f));
+                }
+            }
+        }
+        self.titles = std::mem::take(&mut tally.titles);
+        self.converted += 1;
+        batch.push(Event::Converted(Box::new(Converted {
+            findings,
+            tally,
+            consumed,
+        })));
     }
 }
 
@@ -1704,6 +1872,7 @@ fn read_pipelined(
                     batch: Vec::with_capacity(BATCH),
                     tx,
                     spare: spare_rx,
+                    helper: None,
                 };
                 let mut de = serde_json::Deserializer::from_slice(bytes);
                 let outcome = (TopSeed {
@@ -1746,12 +1915,27 @@ fn read_pipelined(
 /// a context key after the results; a repeated key) or has any error: the two passes then read
 /// it, and they report errors with their position. Work done before giving up is dropped.
 fn read_single_pass(bytes: &[u8], ctx: &ParseContext) -> Option<ParsedReport> {
+    read_single_pass_with(bytes, ctx, false).map(|(report, _)| report)
+}
+
+/// [`read_single_pass`], and how many batches the reading thread converted; with
+/// `eager_help`, it converts every batch it can (see [`Helper`]; tests).
+fn read_single_pass_with(
+    bytes: &[u8],
+    ctx: &ParseContext,
+    eager_help: bool,
+) -> Option<(ParsedReport, usize)> {
     use std::sync::mpsc;
     // Reading bytes, serde_json checks that each borrowed string is UTF-8 (~7 % of the reading
     // thread, which sets the pace); reading a `str` it does not. One SIMD check of the whole
     // log costs ~10 ms per 200 MB, and mapping its pages in as much again. Not UTF-8: the two
     // passes read it and say where.
     let text = super::source::utf8_on_two_cores(bytes)?;
+    let shared = Shared::new();
+    let contexts: Vec<std::sync::OnceLock<RunCtx<'_>>> = (0..Shared::RUNS)
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
+    let (infos, contexts) = (&shared.infos[..], &contexts[..]);
     let (log, converted) = std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Vec<Event<'_>>>(BATCHES_IN_FLIGHT);
         // Batches are not handed back: there are few, and this side keeps no buffer.
@@ -1763,6 +1947,15 @@ fn read_single_pass(bytes: &[u8], ctx: &ParseContext) -> Option<ParsedReport> {
                     batch: Vec::with_capacity(BATCH),
                     tx,
                     spare: spare_rx,
+                    helper: Some(Helper {
+                        infos,
+                        contexts,
+                        input: Text::clone(&ctx.input),
+                        run: None,
+                        titles: SharedTexts::default(),
+                        eager: eager_help,
+                        converted: 0,
+                    }),
                 };
                 let mut de = serde_json::Deserializer::from_str(text);
                 let log = SingleTop { sink: &mut sink }.deserialize(&mut de);
@@ -1770,18 +1963,22 @@ fn read_single_pass(bytes: &[u8], ctx: &ParseContext) -> Option<ParsedReport> {
                 if log.is_ok() {
                     sink.flush();
                 }
-                log
+                (log, sink.helper.map_or(0, |h| h.converted))
             })
             .ok()?;
-        let converted = convert_single_pass(
+        let mut converted = convert_single_pass(
             &mut EventStream {
                 rx,
                 batch: Vec::new().into_iter(),
             },
             ctx,
+            (infos, contexts),
         );
         match reader.join() {
-            Ok(log) => Some((log.ok()?, converted)),
+            Ok((log, helped)) => {
+                converted.helped = helped;
+                Some((log.ok()?, converted))
+            }
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })?;
@@ -1804,9 +2001,10 @@ fn read_single_pass(bytes: &[u8], ctx: &ParseContext) -> Option<ParsedReport> {
         notes: run_notes,
         scanners,
         acc,
+        helped,
     } = converted;
     notes.extend(run_notes);
-    Some(report(notes, scanners, acc))
+    Some((report(notes, scanners, acc), helped))
 }
 
 /// What the converting side of the single pass made.
@@ -1816,6 +2014,8 @@ struct SinglePassRuns {
     notes: Vec<String>,
     scanners: Vec<Scanner>,
     acc: Acc,
+    /// Batches the reading thread converted (see [`Helper`]).
+    helped: usize,
 }
 
 /// Events from the reading thread, one at a time; `None` once it has stopped.
@@ -1837,14 +2037,34 @@ impl<'de> EventStream<'de> {
 
 /// The converting side of the single pass: each run's context, then its results, converted
 /// as pass 2 converts them.
-fn convert_single_pass(events: &mut EventStream<'_>, ctx: &ParseContext) -> SinglePassRuns {
+fn convert_single_pass<'s, 'de: 's>(
+    events: &mut EventStream<'de>,
+    ctx: &ParseContext,
+    (infos, contexts): (
+        &'s [std::sync::OnceLock<RunInfo<'de>>],
+        &'s [std::sync::OnceLock<RunCtx<'s>>],
+    ),
+) -> SinglePassRuns {
     let mut out = SinglePassRuns::default();
     while let Some(event) = events.next() {
         // Between runs the reader sends nothing but contexts.
-        let Event::Context(index, info) = event else {
-            continue;
+        let own_info;
+        let own_ctx;
+        let run_ctx: &RunCtx<'_> = match event {
+            Event::Context(index, info) => {
+                own_info = info;
+                own_ctx = RunCtx::new(index, &own_info, &mut out.notes);
+                &own_ctx
+            }
+            Event::SharedContext(index) => {
+                // The reader fills the slot before it sends the event.
+                let (Some(info), Some(slot)) = (infos[index].get(), contexts.get(index)) else {
+                    continue;
+                };
+                slot.get_or_init(|| RunCtx::new(index, info, &mut out.notes))
+            }
+            _ => continue,
         };
-        let run_ctx = RunCtx::new(index, &info, &mut out.notes);
         let mut run = RunAcc {
             findings_start: out.acc.findings.len(),
             ..RunAcc::default()
@@ -1856,15 +2076,23 @@ fn convert_single_pass(events: &mut EventStream<'_>, ctx: &ParseContext) -> Sing
                     if let Some(at) = raw.rule_id.position().or(raw.message.text.position()) {
                         ctx.release.consumed(at);
                     }
-                    if let Some(f) = convert(&mut raw, &run_ctx, &ctx.input, &mut run) {
+                    if let Some(f) = convert(&mut raw, run_ctx, &ctx.input, &mut run) {
                         out.acc.findings.push(Box::new(f));
                     }
                 }
+                Event::Converted(converted) => {
+                    if let Some(at) = converted.consumed {
+                        ctx.release.consumed(at as *const u8);
+                    }
+                    out.acc.findings.extend(converted.findings);
+                    run.absorb(&converted.tally);
+                }
                 Event::RunEnd => break,
-                Event::Runs | Event::RunStart(_) | Event::Context(..) => {}
+                Event::Runs | Event::RunStart(_) | Event::Context(..) | Event::SharedContext(_) => {
+                }
             }
         }
-        out.acc.finish_run(&run_ctx, run);
+        out.acc.finish_run(run_ctx, run);
         out.scanners.push(Scanner::clone(&run_ctx.scanner));
     }
     out
@@ -3668,6 +3896,62 @@ mod tests {
         assert_eq!(a.findings, b.findings, "{what}");
         assert_eq!(a.scanners, b.scanners, "{what}");
         assert_eq!(a.stats, b.stats, "{what}");
+    }
+
+    #[test]
+    fn results_the_reading_thread_converts_make_the_same_report() {
+        // The single pass's shape (each run's tool before its results), several batches per
+        // run, non-fail kinds, a dangling rule, odd levels (one longer than a note shows, and
+        // repeated), scores that are not scores, titles repeated across batches.
+        let long_level = "x".repeat(60);
+        let result = |i: usize| {
+            let kind = if i.is_multiple_of(7) { "pass" } else { "fail" };
+            let level = ["error", "warning", "bogus", "note", &long_level][i % 5];
+            let score = if i.is_multiple_of(11) { "HIGH" } else { "7.5" };
+            let rule = if i.is_multiple_of(13) { 9 } else { i % 3 };
+            format!(
+                r#"{{"ruleId": "R{rule}", "kind": "{kind}", "level": "{level}",
+                    "message": {{"text": "m{}"}},
+                    "properties": {{"security-severity": "{score}"}},
+                    "locations": [{{"physicalLocation": {{"artifactLocation":
+                        {{"uri": "src/f{i}.c", "uriBaseId": "SRC"}}}}}}],
+                    "partialFingerprints": {{"h": "{i}"}}}}"#,
+                i % 4
+            )
+        };
+        let results =
+            |range: std::ops::Range<usize>| range.map(result).collect::<Vec<_>>().join(",");
+        let doc = format!(
+            r#"{{"version": "2.1.0", "runs": [
+              {{"tool": {{"driver": {{"name": "A", "rules": [{{"id": "R0",
+                  "shortDescription": {{"text": "zero"}}}}, {{"id": "R1"}}]}}}},
+               "originalUriBaseIds": {{"SRC": {{"uri": "src/"}}}},
+               "results": [{}]}},
+              {{"tool": {{"driver": {{"name": "B"}}}}, "results": [{}]}},
+              {{"tool": {{"driver": {{"name": "C"}}}}}}]}}"#,
+            results(0..5000),
+            results(5000..8200)
+        );
+        let bytes = doc.as_bytes();
+        let one = parse_with(bytes, &ctx("generated"), false).expect("one thread");
+        let (helped, batches) =
+            read_single_pass_with(bytes, &ctx("generated"), true).expect("single pass");
+        assert!(
+            batches >= 4,
+            "the reading thread converted {batches} batches"
+        );
+        same_report(&one, &helped, "the reading thread helping");
+        assert!(
+            one.stats
+                .notes
+                .iter()
+                .any(|n| n.contains("non-standard `level`")),
+            "{:?}",
+            one.stats.notes
+        );
+        let (unhelped, _) =
+            read_single_pass_with(bytes, &ctx("generated"), false).expect("single pass");
+        same_report(&one, &unhelped, "the reading thread helping when behind");
     }
 
     #[test]
