@@ -3032,15 +3032,14 @@ fn embedded_id(upper: &str) -> Option<VulnId> {
 
 /// True for `scheme:` with a scheme of two or more characters (`C:` is a drive, not a scheme).
 fn has_scheme(s: &str) -> bool {
-    let Some(colon) = s.find(':') else {
-        return false;
-    };
-    let scheme = &s[..colon];
-    scheme.len() >= 2
-        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    // Read up to the first byte a scheme cannot hold: a path stops at its first `/`, not at
+    // its end (this runs for every result's location).
+    let bytes = s.as_bytes();
+    let scheme = bytes
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        .count();
+    scheme >= 2 && bytes[0].is_ascii_alphabetic() && bytes.get(scheme) == Some(&b':')
 }
 
 /// A base URI paths are not resolved against (see [`resolve_uri`]).
@@ -3896,6 +3895,33 @@ mod tests {
         assert_eq!(a.findings, b.findings, "{what}");
         assert_eq!(a.scanners, b.scanners, "{what}");
         assert_eq!(a.stats, b.stats, "{what}");
+    }
+
+    #[test]
+    fn a_scheme_is_read_up_to_its_colon() {
+        // The earlier reading: everything before the first `:`.
+        let reference = |s: &str| {
+            s.find(':').is_some_and(|colon| {
+                let scheme = &s[..colon];
+                scheme.len() >= 2
+                    && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && scheme
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            })
+        };
+        let parts = ["", "a", "ab", "1", "+", ".", "-", ":", "/", "é", "C", "http", "s3"];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let s = format!("{a}{b}{c}");
+                    assert_eq!(has_scheme(&s), reference(&s), "{s:?}");
+                }
+            }
+        }
+        assert!(has_scheme("https://x.test/a"));
+        assert!(!has_scheme("src/a:b.c"));
+        assert!(!has_scheme("C:\\src"));
     }
 
     #[test]
