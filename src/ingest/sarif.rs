@@ -3910,7 +3910,9 @@ mod tests {
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
             })
         };
-        let parts = ["", "a", "ab", "1", "+", ".", "-", ":", "/", "é", "C", "http", "s3"];
+        let parts = [
+            "", "a", "ab", "1", "+", ".", "-", ":", "/", "é", "C", "http", "s3",
+        ];
         for a in parts {
             for b in parts {
                 for c in parts {
