@@ -651,6 +651,14 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "kept");
     }
 
+    /// The names of the entries of `dir`.
+    fn names_in(dir: &Path) -> Vec<std::ffi::OsString> {
+        std::fs::read_dir(dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect()
+    }
+
     #[test]
     fn a_replaced_output_leaves_nothing_beside_it() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -658,11 +666,7 @@ mod tests {
         std::fs::write(&path, "an older report").expect("write");
         write_file(&path, |out| out.write_all(b"the new one")).expect("written");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "the new one");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .map(|e| e.expect("entry").file_name())
-            .collect();
-        assert_eq!(names, ["out.json"]);
+        assert_eq!(names_in(dir.path()), ["out.json"]);
     }
 
     #[test]
@@ -686,11 +690,7 @@ mod tests {
         std::fs::create_dir(&path).expect("mkdir");
         assert!(write_file(&path, |out| out.write_all(b"report")).is_err());
         assert!(path.is_dir());
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .map(|e| e.expect("entry").file_name())
-            .collect();
-        assert_eq!(names, ["out.json"]);
+        assert_eq!(names_in(dir.path()), ["out.json"]);
     }
 
     #[test]

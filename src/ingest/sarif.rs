@@ -1559,7 +1559,7 @@ enum Event<'de> {
     /// Single pass only: run `i`'s context (everything but its results), sent when its
     /// `results` key is reached, or at its end when it has none; its events follow.
     Context(usize, Arc<RunInfo<'de>>),
-    /// Single pass only: as `Context`, the context being in [`Shared`]'s slot `i`.
+    /// Single pass only: as `Context`, the context being in slot `i` (see [`SHARED_RUNS`]).
     SharedContext(usize),
     /// Single pass only: results of the current run that the reading thread converted itself.
     Converted(Box<Converted>),
@@ -1728,25 +1728,17 @@ impl<'de> Sink<'de> for Batcher<'de, '_> {
     }
 }
 
-/// Runs' contexts that both threads of the single pass use: the reading thread puts each
-/// run's [`RunInfo`] in a slot, the converting thread builds its [`RunCtx`] there once, and the
-/// reading thread converts results with that same context when it helps (the same shared
-/// rule texts, the same scanner). Only the first runs get slots: logs rarely have more, and the
-/// others are read as before.
-struct Shared<'de> {
-    infos: Vec<std::sync::OnceLock<RunInfo<'de>>>,
-}
+/// Runs' contexts that both threads of the single pass use are held in slots, one per run for
+/// the first `SHARED_RUNS` runs: the reading thread puts each run's [`RunInfo`] in its slot,
+/// the converting thread builds the run's [`RunCtx`] in the matching one once, and the reading
+/// thread converts results with that same context when it helps (the same shared rule texts,
+/// the same scanner). Logs rarely have more runs; the others are read as before.
+const SHARED_RUNS: usize = 16;
 
-impl Shared<'_> {
-    const RUNS: usize = 16;
-
-    fn new() -> Self {
-        Shared {
-            infos: (0..Self::RUNS)
-                .map(|_| std::sync::OnceLock::new())
-                .collect(),
-        }
-    }
+fn shared_slots<T>() -> Vec<std::sync::OnceLock<T>> {
+    (0..SHARED_RUNS)
+        .map(|_| std::sync::OnceLock::new())
+        .collect()
 }
 
 /// The reading thread's share of converting, in the single pass: the converting thread sets
@@ -1940,11 +1932,9 @@ fn read_single_pass_with(
     // log costs ~10 ms per 200 MB, and mapping its pages in as much again. Not UTF-8: the two
     // passes read it and say where.
     let text = super::source::utf8_on_two_cores(bytes)?;
-    let shared = Shared::new();
-    let contexts: Vec<std::sync::OnceLock<RunCtx<'_>>> = (0..Shared::RUNS)
-        .map(|_| std::sync::OnceLock::new())
-        .collect();
-    let (infos, contexts) = (&shared.infos[..], &contexts[..]);
+    let infos: Vec<std::sync::OnceLock<RunInfo<'_>>> = shared_slots();
+    let contexts: Vec<std::sync::OnceLock<RunCtx<'_>>> = shared_slots();
+    let (infos, contexts) = (&infos[..], &contexts[..]);
     let (log, converted) = std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Vec<Event<'_>>>(BATCHES_IN_FLIGHT);
         // Batches are not handed back: there are few, and this side keeps no buffer.
