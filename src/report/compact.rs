@@ -144,6 +144,42 @@ impl Drop for Fields<'_> {
     }
 }
 
+/// The members of an object written by hand: `{` before the first, `,` before the others.
+#[derive(Default)]
+pub(crate) struct Members {
+    any: bool,
+}
+
+impl Members {
+    pub(crate) fn key(&mut self, o: &mut Fields, key: &'static str) {
+        o.raw(if std::mem::replace(&mut self.any, true) {
+            ","
+        } else {
+            "{"
+        });
+        o.raw(key);
+    }
+
+    /// Each `(key, value)` that has a value, as a member (value through the serializer).
+    pub(crate) fn values<T: Serialize>(
+        &mut self,
+        o: &mut Fields,
+        members: impl IntoIterator<Item = (&'static str, Option<T>)>,
+    ) -> Result<(), Error> {
+        for (key, value) in members {
+            if let Some(value) = value {
+                self.key(o, key);
+                o.value(&value)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn end(self, o: &mut Fields) {
+        o.raw(if self.any { "}" } else { "{}" });
+    }
+}
+
 /// [`to_vec`] as a `String`.
 #[cfg(test)]
 fn to_string<T: ?Sized + Serialize>(value: &T, escapes: Escapes) -> Result<String, Error> {

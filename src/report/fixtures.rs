@@ -576,6 +576,66 @@ pub fn hostile_verdict() -> Verdict {
     Verdict::build(Policy::embedded(), inputs, &[], settings())
 }
 
+/// [`hostile_verdict`] plus findings with every optional part a finding can have: SARIF's own
+/// fingerprints and baseline state on the first; every part of a location at once and every
+/// text a rule can have; an empty region; no location at all. For the tests that hold the
+/// renderers written by hand to their derived serialization.
+pub fn every_part_verdict() -> Verdict {
+    // SARIF's own fingerprints and baseline state, with hostile text, on one finding.
+    let mut sarif_fields = hostile_verdict();
+    let extra = &mut sarif_fields.findings[0].finding.extra;
+    extra.tool_fingerprints =
+        crate::model::ToolFingerprints::new([format!("k{HOSTILE}=v"), "b=2".into()]);
+    extra.rare_mut().baseline_state = Some(format!("new{HOSTILE}"));
+    // Every part of a location at once, an empty region, and no location at all.
+    let mut all_parts = sarif_fields.findings[0].clone();
+    let text = |s: &str| format!("{s}{HOSTILE}");
+    all_parts.finding.location = Location {
+        target: Some(text("target").into()),
+        package: Some(Box::new(crate::model::PackageLocation {
+            name: text("name"),
+            version: Some(text("1.0")),
+            path: Some(text("path")),
+            purl: Some(text("pkg:x/y")),
+            layer: Some(text("sha256:0")),
+        })),
+        file: Some(Box::new(crate::model::FileLocation {
+            path: text("a.rs"),
+            region: Some(crate::model::Region {
+                start_line: Some(1),
+                start_column: Some(u64::MAX),
+                end_line: Some(3),
+                end_column: Some(0),
+            }),
+            snippet: Some(text("let x")),
+        })),
+        web: None,
+        resource: Some(Box::new(crate::model::ResourceLocation {
+            namespace: Some(text("ns")),
+            kind: text("Pod"),
+            name: text("p"),
+        })),
+    };
+    // And every text a rule entry can have.
+    let f = &mut all_parts.finding;
+    f.rule_id = text("rule").into();
+    f.extra.tags = Arc::from(vec![text("tag"), "security".to_owned()]);
+    f.extra.rule_name = Some(text("name").into());
+    f.extra.help_uri = Some(text("https://x.test/").into());
+    f.references = Arc::from(vec![text("https://ref.test/")]);
+    f.cwes = vec![79, 89].into();
+    let mut empty_region = all_parts.clone();
+    if let Some(file) = &mut empty_region.finding.location.file {
+        file.region = Some(crate::model::Region::default());
+    }
+    let mut nowhere = all_parts.clone();
+    nowhere.finding.location = Location::default();
+    sarif_fields
+        .findings
+        .extend([all_parts, empty_region, nowhere]);
+    sarif_fields
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

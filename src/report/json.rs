@@ -47,11 +47,11 @@ use serde::ser::SerializeSeq;
 use crate::baseline;
 use crate::ingest::{Format, ReportStats};
 use crate::model::{
-    Confidence, CvssScore, Finding, FindingKind, Fingerprint, Location, Severity, SeveritySource,
-    ToolFingerprints, ToolSuppression, VulnId,
+    Confidence, CvssScore, FileLocation, Finding, FindingKind, Fingerprint, Location,
+    PackageLocation, Severity, SeveritySource, ToolFingerprints, ToolSuppression, VulnId,
 };
 use crate::policy::{Outcome, Policy, Waiver, WaiverState};
-use crate::report::compact::{self, Escapes, Fields, Prerendered};
+use crate::report::compact::{self, Escapes, Fields, Members, Prerendered};
 use crate::verdict::{Evaluated, Verdict};
 
 /// Bumped on any incompatible change to the document's shape.
@@ -658,48 +658,11 @@ fn write_location(o: &mut Fields, l: &Location) -> Result<(), compact::Error> {
     }
     if let Some(p) = &l.package {
         members.key(o, "\"package\":");
-        let mut package = Members::default();
-        package.key(o, "\"name\":");
-        o.str(&p.name);
-        for (key, value) in [
-            ("\"version\":", &p.version),
-            ("\"path\":", &p.path),
-            ("\"purl\":", &p.purl),
-            ("\"layer\":", &p.layer),
-        ] {
-            if let Some(value) = value {
-                package.key(o, key);
-                o.str(value);
-            }
-        }
-        package.end(o);
+        write_package_location(o, p, KeyOrder::Declared);
     }
     if let Some(f) = &l.file {
         members.key(o, "\"file\":");
-        let mut file = Members::default();
-        file.key(o, "\"path\":");
-        o.str(&f.path);
-        if let Some(r) = &f.region {
-            file.key(o, "\"region\":");
-            let mut region = Members::default();
-            for (key, value) in [
-                ("\"start_line\":", r.start_line),
-                ("\"start_column\":", r.start_column),
-                ("\"end_line\":", r.end_line),
-                ("\"end_column\":", r.end_column),
-            ] {
-                if let Some(value) = value {
-                    region.key(o, key);
-                    o.value(&value)?;
-                }
-            }
-            region.end(o);
-        }
-        if let Some(snippet) = &f.snippet {
-            file.key(o, "\"snippet\":");
-            o.str(snippet);
-        }
-        file.end(o);
+        write_file_location(o, f, KeyOrder::Declared)?;
     }
     if let Some(web) = &l.web {
         members.key(o, "\"web\":");
@@ -713,25 +676,66 @@ fn write_location(o: &mut Fields, l: &Location) -> Result<(), compact::Error> {
     Ok(())
 }
 
-/// The members of an object written by hand: `{` before the first, `,` before the others.
-#[derive(Default)]
-struct Members {
-    any: bool,
+/// The order of a location's members: as declared (the JSON report), or by key (SARIF's
+/// property bag, as [`compact::Sorted`] writes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyOrder {
+    Declared,
+    Sorted,
 }
 
-impl Members {
-    fn key(&mut self, o: &mut Fields, key: &'static str) {
-        o.raw(if std::mem::replace(&mut self.any, true) {
-            ","
-        } else {
-            "{"
-        });
-        o.raw(key);
+/// A location's `package` as its derived `Serialize` writes it, in `order`.
+pub(crate) fn write_package_location(o: &mut Fields, p: &PackageLocation, order: KeyOrder) {
+    let mut members = [
+        ("\"name\":", Some(&*p.name)),
+        ("\"version\":", p.version.as_deref()),
+        ("\"path\":", p.path.as_deref()),
+        ("\"purl\":", p.purl.as_deref()),
+        ("\"layer\":", p.layer.as_deref()),
+    ];
+    if order == KeyOrder::Sorted {
+        members.sort_unstable_by_key(|(key, _)| *key);
     }
+    let mut package = Members::default();
+    for (key, value) in members {
+        if let Some(value) = value {
+            package.key(o, key);
+            o.str(value);
+        }
+    }
+    package.end(o);
+}
 
-    fn end(self, o: &mut Fields) {
-        o.raw(if self.any { "}" } else { "{}" });
+/// A location's `file` as its derived `Serialize` writes it, in `order`.
+pub(crate) fn write_file_location(
+    o: &mut Fields,
+    f: &FileLocation,
+    order: KeyOrder,
+) -> Result<(), compact::Error> {
+    let mut file = Members::default();
+    file.key(o, "\"path\":");
+    o.str(&f.path);
+    if let Some(r) = &f.region {
+        file.key(o, "\"region\":");
+        let mut members = [
+            ("\"start_line\":", r.start_line),
+            ("\"start_column\":", r.start_column),
+            ("\"end_line\":", r.end_line),
+            ("\"end_column\":", r.end_column),
+        ];
+        if order == KeyOrder::Sorted {
+            members.sort_unstable_by_key(|(key, _)| *key);
+        }
+        let mut region = Members::default();
+        region.values(o, members)?;
+        region.end(o);
     }
+    if let Some(snippet) = &f.snippet {
+        file.key(o, "\"snippet\":");
+        o.str(snippet);
+    }
+    file.end(o);
+    Ok(())
 }
 
 /// Writes the JSON report (pretty-printed, newline-terminated).
@@ -947,7 +951,8 @@ mod tests {
 
     use super::*;
     use crate::report::fixtures::{
-        HOSTILE, baseline_verdict, hostile_verdict, policy_verdict, sample_verdict,
+        HOSTILE, baseline_verdict, every_part_verdict, hostile_verdict, policy_verdict,
+        sample_verdict,
     };
 
     fn rendered(verdict: &Verdict) -> String {
@@ -971,63 +976,12 @@ mod tests {
 
     #[test]
     fn findings_and_rules_written_by_hand_are_the_derived_serialization() {
-        // SARIF's own fingerprints and baseline state, with hostile text, on one finding.
-        let mut sarif_fields = hostile_verdict();
-        let extra = &mut sarif_fields.findings[0].finding.extra;
-        extra.tool_fingerprints = ToolFingerprints::new([format!("k{HOSTILE}=v"), "b=2".into()]);
-        extra.rare_mut().baseline_state = Some(format!("new{HOSTILE}"));
-        // Every part of a location at once, an empty region, and no location at all.
-        let mut all_parts = sarif_fields.findings[0].clone();
-        let text = |s: &str| format!("{s}{HOSTILE}");
-        all_parts.finding.location = Location {
-            target: Some(text("target").into()),
-            package: Some(Box::new(crate::model::PackageLocation {
-                name: text("name"),
-                version: Some(text("1.0")),
-                path: Some(text("path")),
-                purl: Some(text("pkg:x/y")),
-                layer: Some(text("sha256:0")),
-            })),
-            file: Some(Box::new(crate::model::FileLocation {
-                path: text("a.rs"),
-                region: Some(crate::model::Region {
-                    start_line: Some(1),
-                    start_column: Some(u64::MAX),
-                    end_line: Some(3),
-                    end_column: Some(0),
-                }),
-                snippet: Some(text("let x")),
-            })),
-            web: None,
-            resource: Some(Box::new(crate::model::ResourceLocation {
-                namespace: Some(text("ns")),
-                kind: text("Pod"),
-                name: text("p"),
-            })),
-        };
-        // And every text a rule entry can have.
-        let f = &mut all_parts.finding;
-        f.rule_id = text("rule").into();
-        f.extra.tags = Arc::from(vec![text("tag"), "security".to_owned()]);
-        f.extra.rule_name = Some(text("name").into());
-        f.extra.help_uri = Some(text("https://x.test/").into());
-        f.references = Arc::from(vec![text("https://ref.test/")]);
-        f.cwes = vec![79, 89].into();
-        let mut empty_region = all_parts.clone();
-        if let Some(file) = &mut empty_region.finding.location.file {
-            file.region = Some(crate::model::Region::default());
-        }
-        let mut nowhere = all_parts.clone();
-        nowhere.finding.location = Location::default();
-        sarif_fields
-            .findings
-            .extend([all_parts, empty_region, nowhere]);
         let verdicts = [
             sample_verdict(),
             policy_verdict(),
             baseline_verdict(),
             hostile_verdict(),
-            sarif_fields,
+            every_part_verdict(),
         ];
         let mut keys = std::collections::BTreeSet::new();
         for v in &verdicts {

@@ -115,9 +115,10 @@ use crate::model::{
 };
 use crate::policy::Outcome;
 use crate::report::Output;
-use crate::report::compact::{self, Escapes, Prerendered, Sorted};
+use crate::report::compact::{self, Escapes, Fields, Members, Prerendered, Sorted};
 use crate::report::json::{
-    LinesFormatter, PREFETCH_AHEAD, Shown, prefetch_finding, write_rendered,
+    KeyOrder, LinesFormatter, PREFETCH_AHEAD, Shown, prefetch_finding, write_file_location,
+    write_package_location, write_rendered,
 };
 use crate::text::truncate;
 use crate::verdict::{Evaluated, Verdict};
@@ -716,14 +717,14 @@ impl ResultsSer<'_> {
                 &placed
             }
         };
-        render_result(
+        with_result(
             e,
             rule_index,
             place,
             runs.hashes[i].as_deref(),
             &findings[self.rule_first[rule_index]].finding,
             runs.verdict.group_of(e).map(|g| g.id.as_str()),
-            out,
+            |result| result.render_into(&mut Fields::append_to(out, Escapes::Safe)),
         )
     }
 }
@@ -1120,16 +1121,17 @@ struct SuppressionBag<'a> {
     scangate: Sorted<SuppressionProps<'a>>,
 }
 
-/// The result for `e`, written as compact JSON with [`SafeFormatter`]'s escapes.
-fn render_result(
+/// Builds the result for `e` and hands it to `write` (which renders it: see
+/// [`ResultOut::render_into`]).
+fn with_result<R>(
     e: &Evaluated,
     rule_index: usize,
     place: &Placed,
     line_hash: Option<&str>,
     rule_first: &Finding,
     correlation_id: Option<&str>,
-    out: &mut Vec<u8>,
-) -> std::io::Result<()> {
+    write: impl FnOnce(&ResultOut) -> Result<R, compact::Error>,
+) -> std::io::Result<R> {
     let f = &e.finding;
     let d = &e.decision;
     let plain_title = plain(&f.title);
@@ -1221,7 +1223,176 @@ fn render_result(
         rule_index,
         suppressions: suppressions(e),
     };
-    compact::append(&result, Escapes::Safe, out).map_err(std::io::Error::from)
+    write(&result).map_err(std::io::Error::from)
+}
+
+impl ResultOut<'_> {
+    /// The result as its derived `Serialize` writes it through [`compact`] (a test holds the
+    /// two to the same bytes on every fixture): keys and common members written by hand,
+    /// the rare ones through the serializer — the results are most of a large log.
+    fn render_into(&self, o: &mut Fields) -> Result<(), compact::Error> {
+        let mut members = Members::default();
+        if let Some(state) = self.baseline_state {
+            members.key(o, "\"baselineState\":");
+            o.str(state);
+        }
+        members.key(o, "\"level\":");
+        o.value(&self.level)?;
+        let [location] = &self.locations;
+        o.raw(",\"locations\":[");
+        let mut at = Members::default();
+        if let Some(logical) = &location.logical_locations {
+            at.key(o, "\"logicalLocations\":");
+            o.value(logical)?;
+        }
+        let physical = &location.physical_location;
+        at.key(o, "\"physicalLocation\":{\"artifactLocation\":{\"uri\":");
+        o.str(physical.artifact_location.uri);
+        o.str_field(",\"uriBaseId\":", physical.artifact_location.uri_base_id);
+        o.raw("}");
+        if let Some(r) = physical.region {
+            o.raw(",\"region\":");
+            write_region(o, r)?;
+        }
+        o.raw("}");
+        at.end(o);
+        o.raw("],\"message\":{\"text\":");
+        o.str(&self.message.text);
+        o.raw("},\"partialFingerprints\":");
+        let mut fingerprints = Members::default();
+        for (name, value) in &self.partial_fingerprints {
+            fingerprints.key(o, "");
+            o.str(name);
+            o.raw(":");
+            o.str(value);
+        }
+        fingerprints.end(o);
+        o.raw(",\"properties\":{");
+        let bag = &self.properties;
+        if let Some(tags) = &bag.tags {
+            o.str_array_field("\"tags\":", tags.iter().map(|t| &**t));
+            o.raw(",");
+        }
+        o.raw("\"scangate\":");
+        bag.scangate.0.render_into(o)?;
+        o.str_field(",\"security-severity\":", bag.security_severity);
+        o.str_field("},\"ruleId\":", self.rule_id);
+        o.field(",\"ruleIndex\":", &self.rule_index)?;
+        if !self.suppressions.is_empty() {
+            o.field(",\"suppressions\":", &self.suppressions)?;
+        }
+        members.end(o);
+        Ok(())
+    }
+}
+
+/// A SARIF region as serde-sarif writes the members [`place`] sets (alphabetical order).
+fn write_region(o: &mut Fields, r: &s::Region) -> Result<(), compact::Error> {
+    let mut members = Members::default();
+    members.values(
+        o,
+        [
+            ("\"endColumn\":", r.end_column),
+            ("\"endLine\":", r.end_line),
+        ],
+    )?;
+    members.values(o, [("\"snippet\":", r.snippet.as_ref())])?;
+    members.values(
+        o,
+        [
+            ("\"startColumn\":", r.start_column),
+            ("\"startLine\":", r.start_line),
+        ],
+    )?;
+    members.end(o);
+    Ok(())
+}
+
+impl ResultProps<'_> {
+    /// The bag as [`Sorted`] writes it: members in key order (the order they are declared
+    /// in), and every object in the values sorted too.
+    fn render_into(&self, o: &mut Fields) -> Result<(), compact::Error> {
+        let mut m = Members::default();
+        if let Some(confidence) = &self.confidence {
+            m.key(o, "\"confidence\":");
+            o.value(confidence)?;
+        }
+        if let Some(id) = self.correlation_id {
+            m.key(o, "\"correlation_id\":");
+            o.str(id);
+        }
+        if let Some(cvss) = self.cvss {
+            m.key(o, "\"cvss\":");
+            o.value(&Sorted(cvss))?;
+        }
+        if !self.cwes.is_empty() {
+            m.key(o, "\"cwes\":");
+            o.value(self.cwes)?;
+        }
+        if let Some(description) = self.description {
+            m.key(o, "\"description\":");
+            o.str(description);
+        }
+        m.key(o, "\"effective_severity\":");
+        o.value(&self.effective_severity)?;
+        o.field(",\"fingerprint\":", &self.fingerprint)?;
+        if let Some(first_seen) = &self.first_seen {
+            o.str_field(",\"first_seen\":", first_seen);
+        }
+        if let Some(fix) = &self.fix {
+            o.field(",\"fix\":", &Sorted(fix))?;
+        }
+        o.optional_str(",\"help_uri\":", self.help_uri);
+        o.str_field(",\"input\":", self.input);
+        o.field(",\"kind\":", &self.kind)?;
+        o.raw(",\"location\":");
+        write_location_sorted(o, self.location)?;
+        o.field(",\"outcome\":", &self.outcome)?;
+        o.str_field(",\"reason\":", self.reason);
+        if let Some(references) = self.references {
+            o.field(",\"references\":", references)?;
+        }
+        o.optional_str(",\"rule_name\":", self.rule_name);
+        o.field(",\"severity\":", &self.severity)?;
+        o.field(",\"severity_source\":", &self.severity_source)?;
+        o.optional_str(",\"status\":", self.status);
+        if let Some(suppression) = self.suppression {
+            o.field(",\"suppression\":", &Sorted(suppression))?;
+        }
+        o.optional_str(",\"title\":", self.title);
+        o.optional_str(",\"tool_baseline_state\":", self.tool_baseline_state);
+        if !self.tool_fingerprints.is_empty() {
+            o.str_array_field(",\"tool_fingerprints\":", self.tool_fingerprints.iter());
+        }
+        if !self.vuln_ids.is_empty() {
+            o.field(",\"vuln_ids\":", &Sorted(self.vuln_ids))?;
+        }
+        m.end(o);
+        Ok(())
+    }
+}
+
+/// A finding's location with its members in key order, as [`Sorted`] writes it: the parts of
+/// nearly every finding (file, package, target) by hand, the rare ones through the serializer.
+fn write_location_sorted(o: &mut Fields, l: &Location) -> Result<(), compact::Error> {
+    if l.web.is_some() || l.resource.is_some() {
+        return o.value(&Sorted(l));
+    }
+    let mut members = Members::default();
+    if let Some(f) = &l.file {
+        members.key(o, "\"file\":");
+        write_file_location(o, f, KeyOrder::Sorted)?;
+    }
+    if let Some(p) = &l.package {
+        members.key(o, "\"package\":");
+        write_package_location(o, p, KeyOrder::Sorted);
+    }
+    if let Some(target) = &l.target {
+        members.key(o, "\"target\":");
+        o.str(target);
+    }
+    members.end(o);
+    Ok(())
 }
 
 fn message_text(e: &Evaluated, plain_title: &str, place: &Placed) -> String {
@@ -1508,6 +1679,24 @@ fn is_relative_file_path(t: &str) -> bool {
 
 /// The URI for a path from a report, and the relative path when it is a file in the checkout.
 fn file_uri(raw: &str, base: Option<&Path>) -> (String, Option<String>) {
+    // Nearly every path a scanner writes is already both: the general way below allocates
+    // four times over for the same text.
+    if is_plain_relative_path(raw) {
+        return (raw.to_owned(), Some(raw.to_owned()));
+    }
+    file_uri_in_general(raw, base)
+}
+
+/// A relative path that [`file_uri_in_general`] keeps as it is, for both the URI and the path:
+/// non-empty segments, none `.` or `..`, of bytes a URI keeps unencoded.
+fn is_plain_relative_path(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw.split('/').all(|seg| {
+            !seg.is_empty() && seg != "." && seg != ".." && seg.bytes().all(is_kept_in_uri)
+        })
+}
+
+fn file_uri_in_general(raw: &str, base: Option<&Path>) -> (String, Option<String>) {
     let mut path = raw.trim().to_owned();
     if let Some(rest) = path.strip_prefix("file://") {
         path = percent_decode(rest);
@@ -1964,6 +2153,10 @@ fn line_hashes_for(
             }
         }
         let canonical_base = base.canonicalize().ok();
+        if let Some(b) = canonical_base.as_deref() {
+            let mut dirs = HashMap::new();
+            by_file.retain(|file, _| dir_exists(&mut dirs, b, parent_dir(file)));
+        }
         let computed: Vec<(usize, String)> = by_file
             .par_iter()
             .flat_map_iter(|(file, wanted)| {
@@ -1999,6 +2192,27 @@ fn line_hashes_for(
         }
     }
     hashes
+}
+
+/// The directory part of a relative path (`""` for a file at the top).
+fn parent_dir(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// Whether `base/dir` and every directory above it are directories, each asked of the file
+/// system once: a large report names tens of thousands of files in far fewer directories,
+/// and when the gate runs outside the checkout none of them exists — each file's
+/// `canonicalize` would fail after the same few system calls.
+fn dir_exists<'a>(known: &mut HashMap<&'a str, bool>, base: &Path, dir: &'a str) -> bool {
+    if dir.is_empty() {
+        return true;
+    }
+    if let Some(&exists) = known.get(dir) {
+        return exists;
+    }
+    let exists = dir_exists(known, base, parent_dir(dir)) && base.join(dir).is_dir();
+    known.insert(dir, exists);
+    exists
 }
 
 /// Reads `base/rel` when it is a regular file inside `base` (symlinks resolved) and not too
@@ -2929,6 +3143,155 @@ mod tests {
         assert!(is_relative_file_path("package-lock.json"));
         assert!(!is_relative_file_path("alpine:3.11 (alpine 3.11.5)"));
         assert!(!is_relative_file_path("../outside"));
+    }
+
+    #[test]
+    fn results_written_by_hand_are_the_bytes_of_their_derived_serialize() {
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        let verdicts = [
+            sample_verdict(),
+            crate::report::fixtures::policy_verdict(),
+            baseline_verdict(),
+            hostile_verdict(),
+            crate::report::fixtures::every_part_verdict(),
+        ];
+        for v in &verdicts {
+            for e in &v.findings {
+                let place = place(e, None);
+                let correlation_id = v.group_of(e).map(|g| g.id.as_str());
+                // The rule's first finding decides which texts a result repeats: the
+                // finding itself (nothing repeated) and another one (all repeated).
+                for rule_first in [&e.finding, &v.findings[0].finding] {
+                    let (derived, by_hand) = with_result(
+                        e,
+                        7,
+                        &place,
+                        Some("0123abcd:1"),
+                        rule_first,
+                        correlation_id,
+                        |result| {
+                            let derived = compact::to_vec(result, Escapes::Safe)?;
+                            let mut by_hand = b"[...],".to_vec();
+                            result
+                                .render_into(&mut Fields::append_to(&mut by_hand, Escapes::Safe))?;
+                            Ok((derived, by_hand))
+                        },
+                    )
+                    .expect("renders");
+                    assert_eq!(
+                        String::from_utf8_lossy(&by_hand),
+                        format!("[...],{}", String::from_utf8_lossy(&derived))
+                    );
+                    let value: Value = serde_json::from_slice(&derived).expect("JSON");
+                    let mut walk = vec![(String::new(), &value)];
+                    while let Some((path, value)) = walk.pop() {
+                        let children: Vec<(String, &Value)> = match value {
+                            Value::Object(members) => members
+                                .iter()
+                                .map(|(k, v)| (format!("{path}.{k}"), v))
+                                .collect(),
+                            Value::Array(items) => {
+                                items.iter().map(|v| (format!("{path}[]"), v)).collect()
+                            }
+                            _ => Vec::new(),
+                        };
+                        keys.extend(children.iter().map(|(k, _)| k.clone()));
+                        walk.extend(children);
+                    }
+                }
+            }
+        }
+        // The fixtures reach every member written apart, so the comparison covers each.
+        let bag = ".properties.scangate";
+        for key in [
+            ".baselineState",
+            ".locations[].logicalLocations",
+            ".locations[].physicalLocation.region.snippet",
+            ".locations[].physicalLocation.region.endColumn",
+            ".properties.tags",
+            ".suppressions",
+            &format!("{bag}.confidence"),
+            &format!("{bag}.correlation_id"),
+            &format!("{bag}.cvss"),
+            &format!("{bag}.cwes"),
+            &format!("{bag}.description"),
+            &format!("{bag}.first_seen"),
+            &format!("{bag}.fix"),
+            &format!("{bag}.help_uri"),
+            &format!("{bag}.references"),
+            &format!("{bag}.rule_name"),
+            &format!("{bag}.status"),
+            &format!("{bag}.suppression"),
+            &format!("{bag}.title"),
+            &format!("{bag}.tool_baseline_state"),
+            &format!("{bag}.tool_fingerprints"),
+            &format!("{bag}.vuln_ids"),
+            &format!("{bag}.location.file.snippet"),
+            &format!("{bag}.location.file.region.end_column"),
+            &format!("{bag}.location.package.layer"),
+            &format!("{bag}.location.package.path"),
+            &format!("{bag}.location.package.purl"),
+            &format!("{bag}.location.package.version"),
+            &format!("{bag}.location.target"),
+            &format!("{bag}.location.web"),
+            &format!("{bag}.location.resource"),
+        ] {
+            assert!(keys.contains(key), "no fixture result has `{key}`");
+        }
+    }
+
+    #[test]
+    fn the_plain_path_shortcut_gives_what_the_general_way_gives() {
+        let base = Path::new("/home/runner/work/app");
+        let plain = [
+            "a",
+            "src/a.py",
+            "a/b/c-d_e~f.g(h)+i,j;k=l@m!n$o&p'q*r",
+            ".hidden/..x/x..",
+        ];
+        let not_plain = [
+            "", "/", "/a", "a/", "a//b", ".", "..", "./a", "a/./b", "a/..", "../a", " a", "a b",
+            "a:b", "C:/a", "file:a", "x://y", "a\\b", "a%20b", "a#b", "a?b", "ü", "a\u{7f}",
+        ];
+        for path in plain {
+            assert!(is_plain_relative_path(path), "{path:?}");
+            let general = file_uri_in_general(path, Some(base));
+            assert_eq!(
+                general,
+                (path.to_owned(), Some(path.to_owned())),
+                "{path:?}"
+            );
+        }
+        for path in not_plain {
+            assert!(!is_plain_relative_path(path), "{path:?}");
+        }
+    }
+
+    #[test]
+    fn missing_directories_are_asked_about_once_and_answer_for_what_is_below() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("a/b")).expect("mkdir");
+        std::fs::write(dir.path().join("a/f"), "").expect("write");
+        let mut known = HashMap::new();
+        assert!(dir_exists(&mut known, dir.path(), "a/b"));
+        assert!(dir_exists(&mut known, dir.path(), ""));
+        assert!(!dir_exists(&mut known, dir.path(), "a/f"), "a file");
+        assert!(!dir_exists(&mut known, dir.path(), "x/y/z"));
+        let mut asked: Vec<(&str, bool)> = known.into_iter().collect();
+        asked.sort();
+        assert_eq!(
+            asked,
+            [
+                ("a", true),
+                ("a/b", true),
+                ("a/f", false),
+                ("x", false),
+                ("x/y", false),
+                ("x/y/z", false)
+            ]
+        );
+        assert_eq!(parent_dir("a/b/c.py"), "a/b");
+        assert_eq!(parent_dir("c.py"), "");
     }
 
     #[test]
