@@ -26,3 +26,29 @@ pub(crate) fn object<T>(value: &T) {
         line(p.wrapping_add(at));
     }
 }
+
+/// [`line`] for each cache line a text spans, up to four: a title or a tool's fingerprints
+/// often cross a line boundary, and the second line missed as the first did (the renderers'
+/// escaping loops, issue 7).
+#[inline(always)]
+pub(crate) fn text(s: &str) {
+    let p = s.as_ptr();
+    // From the start of the text's first line.
+    let offset = p as usize & 63;
+    for at in (0..offset + s.len().min(256)).step_by(64) {
+        line(p.wrapping_sub(offset).wrapping_add(at));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn texts_anywhere_of_any_length_can_be_prefetched() {
+        let s = "x".repeat(1000);
+        for start in 0..70 {
+            for len in [0, 1, 63, 64, 65, 300] {
+                super::text(&s[start..start + len]);
+            }
+        }
+    }
+}

@@ -340,9 +340,9 @@ impl ToolFingerprints {
         self.iter().next()
     }
 
-    /// Where the entries are held, for a renderer to prefetch.
-    pub(crate) fn as_ptr(&self) -> *const u8 {
-        self.0.as_ptr()
+    /// The entries as they are held, for a renderer to prefetch.
+    pub(crate) fn held(&self) -> &str {
+        &self.0
     }
 }
 

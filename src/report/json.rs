@@ -576,11 +576,12 @@ pub(crate) fn prefetch_finding(
     }
     if let Some(mid) = mid {
         let f = &mid.finding;
-        for text in [&f.title, &f.rule_id, &f.input] {
+        crate::prefetch::text(&f.title);
+        for text in [&f.rule_id, &f.input] {
             crate::prefetch::line(text.as_ptr());
         }
-        crate::prefetch::line(mid.decision.reason.as_ptr());
-        crate::prefetch::line(f.extra.tool_fingerprints.as_ptr());
+        crate::prefetch::text(&mid.decision.reason);
+        crate::prefetch::text(f.extra.tool_fingerprints.held());
         if let Some(file) = &f.location.file {
             crate::prefetch::line(&**file);
         }
@@ -594,7 +595,7 @@ pub(crate) fn prefetch_finding(
     if let Some(near) = near {
         let f = &near.finding;
         if let Some(file) = &f.location.file {
-            crate::prefetch::line(file.path.as_ptr());
+            crate::prefetch::text(&file.path);
         }
         if let Some(package) = &f.location.package {
             crate::prefetch::line(package.name.as_ptr());
