@@ -2127,10 +2127,15 @@ fn place_kept(
     base: Option<&Path>,
 ) -> Vec<Option<Box<Placed>>> {
     use rayon::prelude::*;
-    findings
-        .par_iter()
-        .zip(kept)
-        .map(|(e, &k)| k.then(|| Box::new(place(e, base))))
+    // The first reads of the kept findings since the verdict, scattered over the heap.
+    let ahead = |i: usize| findings.get(i).filter(|_| kept[i]);
+    (0..findings.len())
+        .into_par_iter()
+        .map(|i| {
+            let step = |n: usize| ahead(i + n * PREFETCH_AHEAD);
+            prefetch_finding(step(1), step(2), step(3));
+            kept[i].then(|| Box::new(place(&findings[i], base)))
+        })
         .collect()
 }
 
@@ -2144,18 +2149,18 @@ fn line_hashes_for(
     use rayon::prelude::*;
     let mut hashes: Vec<Option<String>> = vec![None; findings.len()];
     if let Some(base) = base {
-        let mut by_file: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-        for (i, p) in places.iter().enumerate() {
-            if let Some(p) = p
-                && let (Some(file), Some(line)) = (&p.file, p.start_line)
-            {
-                by_file.entry(file).or_default().push((line, i));
-            }
-        }
         let canonical_base = base.canonicalize().ok();
+        let mut by_file: foldhash::HashMap<&str, Vec<(usize, usize)>> = HashMap::default();
         if let Some(b) = canonical_base.as_deref() {
-            let mut dirs = HashMap::new();
-            by_file.retain(|file, _| dir_exists(&mut dirs, b, parent_dir(file)));
+            let mut dirs = foldhash::HashMap::default();
+            for (i, p) in places.iter().enumerate() {
+                if let Some(p) = p
+                    && let (Some(file), Some(line)) = (&p.file, p.start_line)
+                    && dir_exists(&mut dirs, b, parent_dir(file))
+                {
+                    by_file.entry(file).or_default().push((line, i));
+                }
+            }
         }
         let computed: Vec<(usize, String)> = by_file
             .par_iter()
@@ -2203,7 +2208,7 @@ fn parent_dir(rel: &str) -> &str {
 /// system once: a large report names tens of thousands of files in far fewer directories,
 /// and when the gate runs outside the checkout none of them exists — each file's
 /// `canonicalize` would fail after the same few system calls.
-fn dir_exists<'a>(known: &mut HashMap<&'a str, bool>, base: &Path, dir: &'a str) -> bool {
+fn dir_exists<'a>(known: &mut foldhash::HashMap<&'a str, bool>, base: &Path, dir: &'a str) -> bool {
     if dir.is_empty() {
         return true;
     }
@@ -3272,7 +3277,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("a/b")).expect("mkdir");
         std::fs::write(dir.path().join("a/f"), "").expect("write");
-        let mut known = HashMap::new();
+        let mut known = foldhash::HashMap::default();
         assert!(dir_exists(&mut known, dir.path(), "a/b"));
         assert!(dir_exists(&mut known, dir.path(), ""));
         assert!(!dir_exists(&mut known, dir.path(), "a/f"), "a file");
