@@ -1998,10 +1998,7 @@ fn read_single_pass_with(
             &mut EventStream {
                 rx,
                 batch: Vec::new().into_iter(),
-                done: ResultBoxes {
-                    boxes: Vec::new(),
-                    back: boxes_tx,
-                },
+                done: ResultBoxes::new(boxes_tx),
             },
             ctx,
             (infos, contexts),
@@ -2067,14 +2064,19 @@ struct ResultBoxes<'de> {
 }
 
 impl<'de> ResultBoxes<'de> {
-    fn give_back(&mut self, raw: Box<RawResult<'de>>) {
-        if self.boxes.capacity() == 0 {
-            self.boxes.reserve_exact(BATCH);
+    fn new(back: std::sync::mpsc::Sender<Vec<Box<RawResult<'de>>>>) -> Self {
+        ResultBoxes {
+            boxes: Vec::with_capacity(BATCH),
+            back,
         }
+    }
+
+    fn give_back(&mut self, raw: Box<RawResult<'de>>) {
         self.boxes.push(raw);
         if self.boxes.len() >= BATCH {
+            let full = std::mem::replace(&mut self.boxes, Vec::with_capacity(BATCH));
             // The reader may have finished: the boxes are then dropped here after all.
-            let _ = self.back.send(std::mem::take(&mut self.boxes));
+            let _ = self.back.send(full);
         }
     }
 }
@@ -4131,10 +4133,7 @@ mod tests {
             helper: None,
         };
         assert!(reader.recycled().is_none(), "nothing given back yet");
-        let mut done = ResultBoxes {
-            boxes: Vec::new(),
-            back,
-        };
+        let mut done = ResultBoxes::new(back);
         for _ in 0..BATCH - 1 {
             done.give_back(filled());
         }
