@@ -67,8 +67,10 @@ pub fn correlate<'a>(
         .enumerate()
         .filter(|(_, f)| f.kind == FindingKind::Vulnerability && f.location.package.is_some())
         .map(|(i, _)| report_of(i));
-    if let Some(first) = candidates.next()
-        && candidates.all(|r| r == first)
+    // No candidate at all (a SARIF log of code findings) is the same case.
+    if candidates
+        .next()
+        .is_none_or(|first| candidates.all(|r| r == first))
     {
         return Correlation {
             group_of: vec![None; findings.len()],

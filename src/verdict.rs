@@ -208,12 +208,7 @@ impl Verdict {
         }
         // Counted in input order, before the sort: the findings are then in the order the
         // readers allocated them, where the sorted order reaches them at random (issue 7).
-        let summary = summarize(
-            parts
-                .iter()
-                .flat_map(|(_, findings)| findings.iter().map(|f| &**f))
-                .zip(evaluation.decisions.iter().map(|d| d.outcome)),
-        );
+        let summary = summarize(&parts, &evaluation.decisions);
         let per_finding = PerFinding {
             decisions: evaluation.decisions,
             baseline: evaluation.baseline,
@@ -476,6 +471,11 @@ fn pair_in_sorted_order(
     });
     let mut decisions: Vec<Option<Decision>> = per.decisions.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(total);
+    // Fresh pages for `out` (~80 MB at 10^6 findings): the kernel's faulting and zeroing of
+    // them was a third of the loop below, which is one thread. Touched on every core first.
+    out.spare_capacity_mut()
+        .par_chunks_mut(1 << 12)
+        .for_each(|chunk| chunk.fill_with(std::mem::MaybeUninit::zeroed));
     // The order reaches the entries at random: ask for them ahead (at 10^6 findings this loop
     // waited on memory for most of its time, perf annotate, issue 7).
     const AHEAD: usize = 16;
@@ -804,26 +804,51 @@ fn build_groups(groups: &[correlate::Group], findings: &mut [Evaluated]) -> Vec<
         .collect()
 }
 
-/// Findings by scanner, severity and outcome, from each finding with its outcome.
-fn summarize<'a>(findings: impl Iterator<Item = (&'a Finding, Outcome)>) -> Summary {
+/// Findings by scanner, severity and outcome, from the findings of each part in input order
+/// and their decisions (one per finding, in the same order).
+fn summarize(parts: &[(Format, Vec<Box<Finding>>)], decisions: &[Decision]) -> Summary {
+    /// Findings counted per task: a million counted on one core was a serial ~20 ms.
+    const CHUNK: usize = 1 << 15;
+    type Counts<'a> = HashMap<(&'a str, Severity, Outcome), u64>;
+    fn merge<'a>(mut into: Counts<'a>, from: Counts<'a>) -> Counts<'a> {
+        for (k, n) in from {
+            *into.entry(k).or_default() += n;
+        }
+        into
+    }
     // Counted under borrowed names first: a `String` per finding was measurable at 10^6, and
     // so was hashing the name per finding, which a finding of the same scanner as the one
     // before (nearly all of them) skips.
-    let mut counts: HashMap<(&str, Severity, Outcome), u64> = HashMap::new();
-    let mut run: Option<((&str, Severity, Outcome), u64)> = None;
-    for (finding, outcome) in findings {
-        let key = (&*finding.scanner.name, finding.severity, outcome);
-        match &mut run {
-            Some((k, n)) if *k == key => *n += 1,
-            _ => {
-                if let Some((k, n)) = run.replace((key, 1)) {
-                    *counts.entry(k).or_default() += n;
+    fn count<'a>(findings: &'a [Box<Finding>], decisions: &[Decision]) -> Counts<'a> {
+        let mut counts = Counts::new();
+        let mut run: Option<((&str, Severity, Outcome), u64)> = None;
+        for (finding, decision) in findings.iter().zip(decisions) {
+            let key = (&*finding.scanner.name, finding.severity, decision.outcome);
+            match &mut run {
+                Some((k, n)) if *k == key => *n += 1,
+                _ => {
+                    if let Some((k, n)) = run.replace((key, 1)) {
+                        *counts.entry(k).or_default() += n;
+                    }
                 }
             }
         }
+        if let Some((k, n)) = run {
+            *counts.entry(k).or_default() += n;
+        }
+        counts
     }
-    if let Some((k, n)) = run {
-        *counts.entry(k).or_default() += n;
+    let mut counts = Counts::new();
+    let mut decided = decisions;
+    for (_, findings) in parts {
+        let (these, rest) = decided.split_at(findings.len().min(decided.len()));
+        decided = rest;
+        let part = findings
+            .par_chunks(CHUNK)
+            .zip(these.par_chunks(CHUNK))
+            .map(|(f, d)| count(f, d))
+            .reduce(Counts::new, merge);
+        counts = merge(counts, part);
     }
     let mut summary = Summary::new();
     for ((scanner, severity, outcome), n) in counts {

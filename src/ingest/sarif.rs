@@ -93,8 +93,8 @@
 //!   is absent or `accepted` (an `underReview`, `rejected` or unknown status keeps the finding
 //!   active, as the SARIF SDK does; an empty array is not a suppression).
 
+use foldhash::HashMapExt;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -1201,15 +1201,15 @@ struct ComponentCtx<'r> {
     name: Option<&'r str>,
     guid: Option<&'r str>,
     rules: Vec<RuleCtx<'r>>,
-    /// First rule with each id.
-    by_id: HashMap<&'r str, usize>,
+    /// First rule with each id (looked up per result: foldhash, not SipHash).
+    by_id: foldhash::HashMap<&'r str, usize>,
     global_messages: &'r LMap<'r, Msg<'r>>,
 }
 
 impl<'r> ComponentCtx<'r> {
     fn new(raw: &'r Component<'r>) -> Self {
         let rules: Vec<RuleCtx<'r>> = raw.rules.0.iter().map(RuleCtx::new).collect();
-        let mut by_id = HashMap::with_capacity(rules.len());
+        let mut by_id = foldhash::HashMap::with_capacity(rules.len());
         for (i, rule) in raw.rules.0.iter().enumerate() {
             if let Some(id) = rule.id.get() {
                 by_id.entry(id).or_insert(i);

@@ -6,7 +6,6 @@
 //! why a finding got the severity it has.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -126,7 +125,7 @@ struct SourceParts {
 /// Sources made on this thread, by field and raw value, so that equal ones are one copy.
 /// Bounded: a report whose raw values are all different gets one copy per finding, as before
 /// sharing.
-type SourceCache = Vec<(&'static str, HashMap<Box<str>, SeveritySource>)>;
+type SourceCache = Vec<(&'static str, foldhash::HashMap<Box<str>, SeveritySource>)>;
 const SOURCE_CACHE_PER_FIELD: usize = 1024;
 
 thread_local! {
@@ -139,10 +138,13 @@ impl SeveritySource {
     /// the report carried it (empty when the field was absent).
     pub fn new(field: &'static str, raw: &str) -> Self {
         SOURCES.with_borrow_mut(|cache| {
-            let i = match cache.iter().position(|(f, _)| *f == field) {
+            // The fields are a few literals: their addresses tell them apart without
+            // comparing the texts (per finding, issue 7).
+            let same = |f: &&str| std::ptr::eq(*f, field) || *f == field;
+            let i = match cache.iter().position(|(f, _)| same(f)) {
                 Some(i) => i,
                 None => {
-                    cache.push((field, HashMap::new()));
+                    cache.push((field, foldhash::HashMap::default()));
                     cache.len() - 1
                 }
             };
