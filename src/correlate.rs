@@ -277,7 +277,7 @@ mod tests {
             },
             fix: None,
             references: Default::default(),
-            cwes: Box::new([]),
+            cwes: Arc::default(),
             suppression: None,
             extra: Extra::default(),
             input: format!("{scanner}.report").into(),

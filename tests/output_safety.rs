@@ -232,7 +232,7 @@ fn finding(s: &Spec, scanner: &Scanner, input: &str, n: usize) -> Finding {
             solution: Some(Arc::from(s.description.as_str())),
         }),
         references: vec![s.extra.clone()].into(),
-        cwes: Box::new([79]),
+        cwes: Arc::new([79]),
         suppression: s.suppressed.then(|| {
             Box::new(ToolSuppression {
                 kind: s.extra.clone(),

@@ -1188,7 +1188,8 @@ struct RuleCtx<'r> {
     full_description: Option<Text>,
     short_description: Option<Text>,
     solution: Option<Text>,
-    cwes: Vec<u32>,
+    /// Sorted, without repeats; shared by the findings that add none of their own.
+    cwes: Arc<[u32]>,
     /// `properties.tags` trimmed, without blanks and repeats, as findings carry them.
     tags: Vec<&'r str>,
     /// The same, shared by the findings that add no tags of their own.
@@ -1245,6 +1246,8 @@ impl<'r> RuleCtx<'r> {
         for rel in &raw.relationships.0 {
             cwe_from_taxon(&rel.target, &mut cwes);
         }
+        cwes.sort_unstable();
+        cwes.dedup();
         let mut id_vuln_ids = Vec::new();
         extract_vuln_ids(raw.id.text().unwrap_or(""), &mut id_vuln_ids);
         let mut tag_vuln_ids = Vec::new();
@@ -1265,7 +1268,7 @@ impl<'r> RuleCtx<'r> {
             full_description,
             short_description,
             solution,
-            cwes,
+            cwes: cwes.into(),
             tags,
         }
     }
@@ -2697,15 +2700,28 @@ fn convert(
         (_, None, None) => fp.field("message").text(message.as_deref().unwrap_or("")),
     };
 
-    // CWEs.
-    let mut cwes: Vec<u32> = text_rule.map(|r| r.cwes.clone()).unwrap_or_default();
-    cwes_from_tags(&raw.properties.tags.0, &mut cwes);
-    cwes_from_tags(&raw.properties.cwe.0, &mut cwes);
+    // CWEs: the rule's, shared, unless the result names more.
+    let mut own: Vec<u32> = Vec::new();
+    cwes_from_tags(&raw.properties.tags.0, &mut own);
+    cwes_from_tags(&raw.properties.cwe.0, &mut own);
     for taxon in &raw.taxa.0 {
-        cwe_from_taxon(taxon, &mut cwes);
+        cwe_from_taxon(taxon, &mut own);
     }
-    cwes.sort_unstable();
-    cwes.dedup();
+    let rule_cwes = text_rule.map(|r| &r.cwes);
+    let cwes: Arc<[u32]> = match rule_cwes {
+        Some(shared) if own.iter().all(|c| shared.binary_search(c).is_ok()) => Arc::clone(shared),
+        _ => {
+            own.extend(rule_cwes.into_iter().flat_map(|r| r.iter().copied()));
+            own.sort_unstable();
+            own.dedup();
+            // An empty one is a static: no allocation.
+            if own.is_empty() {
+                Arc::default()
+            } else {
+                own.into()
+            }
+        }
+    };
 
     // A result's own fix text may quote what it found: never for secrets (the rule's is fine).
     let solution = text_rule.and_then(|r| r.solution.clone()).or_else(|| {
@@ -2736,7 +2752,7 @@ fn convert(
             solution: Some(s),
         }),
         references: Default::default(),
-        cwes: cwes.into(),
+        cwes,
         suppression: suppression_of(&raw.suppressions.0).map(Box::new),
         extra: Extra {
             rare: RareExtra {
@@ -3666,6 +3682,26 @@ mod tests {
                 Some(Confidence::Medium), // the result's precision beats the rule's `low`
             ]
         );
+    }
+
+    #[test]
+    fn results_share_their_rules_cwes_unless_they_name_more() {
+        let doc = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t","rules":[
+            {"id":"r","properties":{"tags":["external/cwe/cwe-89","external/cwe/cwe-79","x"]}},
+            {"id":"plain"}]}},
+          "results":[
+            {"ruleId":"r","message":{"text":"a"}},
+            {"ruleId":"r","message":{"text":"b"},"properties":{"tags":["external/cwe/cwe-79"]}},
+            {"ruleId":"r","message":{"text":"c"},"properties":{"tags":["external/cwe/cwe-20"]}},
+            {"ruleId":"plain","message":{"text":"d"}},
+            {"ruleId":"none","message":{"text":"e"},"properties":{"tags":["external/cwe/cwe-1"]}}
+          ]}]}"#;
+        let f = parse_str(doc).unwrap().findings;
+        let cwes: Vec<&[u32]> = f.iter().map(|x| &*x.cwes).collect();
+        assert_eq!(cwes, [&[79, 89][..], &[79, 89], &[20, 79, 89], &[], &[1]]);
+        // One allocation for the rule's findings that add nothing new, not one each.
+        assert!(Arc::ptr_eq(&f[0].cwes, &f[1].cwes));
+        assert!(!Arc::ptr_eq(&f[0].cwes, &f[2].cwes));
     }
 
     #[test]

@@ -750,7 +750,7 @@ impl Template {
             location: Location::default(),
             fix: None,
             references: Default::default(),
-            cwes: Box::default(),
+            cwes: Arc::default(),
             suppression: None,
             extra: Extra::default(),
             input: self.input.clone(),
@@ -840,7 +840,7 @@ impl Template {
                 solution: None,
             });
         }
-        f.cwes = cwes(&v.cwe_ids).into();
+        f.cwes = cwes(&v.cwe_ids);
         f.extra.rare = RareExtra {
             status: v.status.get().map(str::to_ascii_lowercase),
             cvss: cvss.map(|c| {
@@ -1116,13 +1116,20 @@ fn strings(list: &LStrs<'_>) -> Vec<String> {
     kept_strings(list).map(str::to_owned).collect()
 }
 
-fn cwes(list: &LStrs<'_>) -> Vec<u32> {
+fn cwes(list: &LStrs<'_>) -> Arc<[u32]> {
     let mut seen: HashSet<u32> = HashSet::default();
-    list.0
+    let cwes: Vec<u32> = list
+        .0
         .iter()
         .filter_map(|s| parse_cwe(s))
         .filter(|c| seen.insert(*c))
-        .collect()
+        .collect();
+    // An empty one is a static: no allocation.
+    if cwes.is_empty() {
+        Arc::default()
+    } else {
+        cwes.into()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -467,9 +467,10 @@ pub struct Finding {
     /// Shared: an advisory's reference list is the same for every package it is found in.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub references: Arc<[String]>,
-    /// A boxed slice: no spare capacity, 8 bytes less than a `Vec`.
+    /// Shared: usually the rule's own list, the same for all its findings (issue 7: one
+    /// allocation per finding before, and each compared apart when the reports group rules).
     #[serde(skip_serializing_if = "<[u32]>::is_empty")]
-    pub cwes: Box<[u32]>,
+    pub cwes: Arc<[u32]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Box<ToolSuppression>>,
     pub extra: Extra,

@@ -57,7 +57,7 @@ fn finding(kind: FindingKind, rule_id: &str, severity: Severity) -> Finding {
         location: Location::default(),
         fix: None,
         references: Default::default(),
-        cwes: Box::new([]),
+        cwes: Arc::default(),
         suppression: None,
         extra: Extra::default(),
         input: "t.json".into(),

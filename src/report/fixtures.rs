@@ -51,7 +51,7 @@ fn base(
         location: Location::default(),
         fix: None,
         references: Default::default(),
-        cwes: Box::new([]),
+        cwes: Arc::default(),
         suppression: None,
         extra: Extra::default(),
         input: input.into(),
@@ -171,7 +171,7 @@ fn sample_inputs() -> Vec<Input> {
         fixed_version: Some("2.15.0".into()),
         solution: None,
     });
-    log4j.cwes = Box::new([502]);
+    log4j.cwes = Arc::new([502]);
     log4j.references = vec!["https://nvd.nist.gov/vuln/detail/CVE-2021-44228".into()].into();
     log4j.extra.rare_mut().status = Some("fixed".into());
     log4j.extra.rare_mut().cvss = Some(Box::new(CvssScore {
@@ -259,7 +259,7 @@ fn sample_inputs() -> Vec<Input> {
         "reports/zap.xml",
     );
     csp.confidence = Some(Confidence::High);
-    csp.cwes = Box::new([693]);
+    csp.cwes = Arc::new([693]);
     csp.location = Location {
         target: Some("https://staging.shop.example.com".into()),
         web: Some(Box::new(WebLocation {
@@ -320,7 +320,7 @@ fn sample_inputs() -> Vec<Input> {
         SeveritySource::new("sarif defaultConfiguration.level on rule", "error"),
         "reports/semgrep.sarif",
     );
-    shell.cwes = Box::new([78]);
+    shell.cwes = Arc::new([78]);
     shell.location = Location {
         file: Some(Box::new(FileLocation {
             path: "tools/release.py".into(),
@@ -350,7 +350,7 @@ fn sample_inputs() -> Vec<Input> {
         SeveritySource::new("sarif security-severity on rule", "6.1"),
         "reports/semgrep.sarif",
     );
-    xss.cwes = Box::new([79]);
+    xss.cwes = Arc::new([79]);
     xss.location = Location {
         file: Some(Box::new(FileLocation {
             path: "shop/templates/receipt.html".into(),

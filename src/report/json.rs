@@ -38,7 +38,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::Write;
 
 use serde::Serialize;
@@ -231,14 +231,30 @@ impl<'a> JsonRule<'a> {
     }
 }
 
-/// A text compared by its address first: the readers give the findings of a rule one shared
-/// copy of its id, and the rule table compares each finding's id with the one before it.
-#[derive(Clone, Copy, Eq, Hash)]
-struct SharedStr<'a>(&'a str);
+/// A text or list compared by its address first: the readers give the findings of a rule one
+/// shared copy of its id and CWEs, and the rule table compares each finding's with the one
+/// before it.
+struct Shared<'a, T: ?Sized>(&'a T);
 
-impl PartialEq for SharedStr<'_> {
+impl<T: ?Sized> Clone for Shared<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for Shared<'_, T> {}
+
+impl<T: ?Sized + PartialEq> PartialEq for Shared<'_, T> {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self.0, other.0) || self.0 == other.0
+    }
+}
+
+impl<T: ?Sized + Eq> Eq for Shared<'_, T> {}
+
+impl<T: ?Sized + Hash> Hash for Shared<'_, T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
     }
 }
 
@@ -265,11 +281,11 @@ impl<'a> RuleTable<'a> {
         struct Identity<'a> {
             /// Scanner, description, solution, references.
             shared: [usize; 4],
-            rule_id: SharedStr<'a>,
+            rule_id: Shared<'a, str>,
             rule_name: Option<&'a str>,
             help_uri: Option<&'a str>,
             tags: &'a [String],
-            cwes: &'a [u32],
+            cwes: Shared<'a, [u32]>,
         }
         fn identity(f: &Finding) -> Identity<'_> {
             let text = |t: Option<&crate::model::Text>| t.map_or(0, |t| t.as_ptr() as usize);
@@ -280,11 +296,11 @@ impl<'a> RuleTable<'a> {
                     text(f.fix.as_ref().and_then(|x| x.solution.as_ref())),
                     f.references.as_ptr() as usize,
                 ],
-                rule_id: SharedStr(&f.rule_id),
+                rule_id: Shared(&f.rule_id),
                 rule_name: f.extra.rule_name.as_deref(),
                 help_uri: f.extra.help_uri.as_deref(),
                 tags: &f.extra.tags,
-                cwes: &f.cwes,
+                cwes: Shared(&f.cwes),
             }
         }
         // foldhash: SipHash over each distinct advisory's texts was ~15 % of a Trivy run with
@@ -302,8 +318,8 @@ impl<'a> RuleTable<'a> {
             if let Some(ahead) = findings.get(i + 2 * PREFETCH_AHEAD) {
                 crate::prefetch::object::<Finding>(&ahead.finding);
             }
-            // The CWEs are the one part of the identity each finding holds apart: comparing
-            // them waited on a load per finding (perf, issue 7). The finding is in cache by now.
+            // A Trivy finding's CWEs are its own: comparing them waited on a load per finding
+            // (perf, issue 7). The finding is in cache by now.
             if let Some(ahead) = findings.get(i + PREFETCH_AHEAD) {
                 crate::prefetch::line(ahead.finding.cwes.as_ptr());
             }

@@ -2787,7 +2787,7 @@ mod tests {
     #[test]
     fn cwe_tags_are_written_as_codeql_does_and_capped_at_twenty() {
         let mut f = finding("Semgrep", None, "r", Severity::High, 1);
-        f.cwes = Box::new([79, 1333]);
+        f.cwes = Arc::new([79, 1333]);
         f.extra.tags = (0..30).map(|i| format!("tag{i:02}")).collect();
         let (doc, _, _) = rendered(&verdict_of(vec![f]));
         let rule = &runs(&doc)[0]["tool"]["driver"]["rules"][0];
@@ -2814,7 +2814,7 @@ mod tests {
     fn result_tags_are_a_set_when_the_scanner_already_tagged_its_cwes() {
         // CodeQL tags the CWEs it lists; the OASIS schema wants a property bag's tags unique.
         let mut f = finding("CodeQL", None, "js/xss", Severity::High, 1);
-        f.cwes = Box::new([79, 116]);
+        f.cwes = Arc::new([79, 116]);
         f.extra.tags = ["security", "external/cwe/cwe-079", "external/cwe/cwe-116"]
             .map(String::from)
             .into();
@@ -3653,7 +3653,7 @@ mod tests {
             location: Location::default(),
             fix: None,
             references: Default::default(),
-            cwes: Box::new([]),
+            cwes: Arc::default(),
             suppression: None,
             extra: Extra::default(),
             input: "reports/t.json".into(),
