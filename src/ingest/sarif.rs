@@ -472,6 +472,19 @@ macro_rules! sarif_object {
     };
 }
 
+impl RawResult<'_> {
+    /// Emptied for reuse: as `Default`, but the fingerprint lists keep their buffers.
+    fn empty(&mut self) {
+        let mut partial = std::mem::take(&mut self.partial_fingerprints);
+        let mut full = std::mem::take(&mut self.fingerprints);
+        *self = RawResult::default();
+        partial.clear();
+        full.clear();
+        self.partial_fingerprints = partial;
+        self.fingerprints = full;
+    }
+}
+
 /// A result read straight into its box (see `fill`): an emptied one given back by the
 /// converting thread ([`Sink::recycled`]), else a new one.
 struct BoxedResult<'de>(Option<Box<RawResult<'de>>>);
@@ -819,43 +832,101 @@ impl<'de: 'a, 'a> Deserialize<'de> for LStrList<'a> {
 
 /// `partialFingerprints` / `fingerprints` flattened to `name=value` strings (see the module
 /// doc); never fails on odd value types.
-#[derive(Debug, Default)]
-struct FpList(Vec<String>);
+///
+/// Its buffers outlive its entries: a result box emptied for reuse ([`RawResult::empty`])
+/// keeps them, so a warm reading thread allocates nothing for a result's fingerprints (four
+/// allocations a result before, each freed again later: issue 7).
+#[derive(Default)]
+struct FpList {
+    /// `buffers[..len]` are the entries; the rest are spare.
+    buffers: Vec<String>,
+    len: usize,
+    /// The name of the value being read (`a.b[0]`), shared down the nesting, so a name costs
+    /// nothing until a value is kept.
+    prefix: String,
+}
 
-impl<'de> Deserialize<'de> for FpList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut out = Vec::new();
-        FpValue {
-            prefix: &mut String::new(),
-            out: &mut out,
-            depth: 0,
-        }
-        .deserialize(d)?;
-        Ok(FpList(out))
+/// A kept buffer larger than this is dropped rather than kept for the next result: one huge
+/// value is not held for the rest of the run.
+const FP_BUFFER_KEPT: usize = 1024;
+
+/// What it holds, not its spare buffers: an emptied list reads as a new one.
+impl fmt::Debug for FpList {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.debug_tuple("FpList").field(&self.entries()).finish()
     }
 }
 
-/// One value of a fingerprint object; `prefix` is its name so far (`a.b[0]`), one buffer
-/// shared down the nesting, so a name costs no allocation until a value is kept.
+impl FpList {
+    fn entries(&self) -> &[String] {
+        self.buffers.get(..self.len).unwrap_or_default()
+    }
+
+    /// No entries, the buffers kept.
+    fn clear(&mut self) {
+        for buffer in self
+            .buffers
+            .iter_mut()
+            .filter(|b| b.capacity() > FP_BUFFER_KEPT)
+        {
+            *buffer = String::new();
+        }
+        self.len = 0;
+        self.prefix.clear();
+    }
+
+    /// Keeps `prefix=value` unless there is no name (a top-level scalar is not a
+    /// fingerprint), the value is blank, or the list is full.
+    fn push(&mut self, value: &str) {
+        if self.prefix.is_empty()
+            || crate::text::trim(value).is_empty()
+            || self.len >= MAX_TOOL_FINGERPRINTS
+        {
+            return;
+        }
+        if self.len == self.buffers.len() {
+            self.buffers.push(String::new());
+        }
+        let kept = &mut self.buffers[self.len];
+        kept.clear();
+        kept.reserve(self.prefix.len() + 1 + value.len());
+        kept.push_str(&self.prefix);
+        kept.push('=');
+        kept.push_str(value);
+        self.len += 1;
+    }
+}
+
+impl<'de> Deserialize<'de> for FpList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut out = FpList::default();
+        Self::deserialize_in_place(d, &mut out)?;
+        Ok(out)
+    }
+
+    fn deserialize_in_place<D: Deserializer<'de>>(d: D, place: &mut Self) -> Result<(), D::Error> {
+        place.clear();
+        FpValue {
+            list: place,
+            depth: 0,
+        }
+        .deserialize(d)
+    }
+}
+
+/// One value of a fingerprint object, read into `list` under the name in `list.prefix`.
 struct FpValue<'o> {
-    prefix: &'o mut String,
-    out: &'o mut Vec<String>,
+    list: &'o mut FpList,
     depth: u8,
 }
 
 impl FpValue<'_> {
     fn push(self, value: &str) {
-        // A top-level scalar has no name: not a fingerprint.
-        if !self.prefix.is_empty()
-            && !crate::text::trim(value).is_empty()
-            && self.out.len() < MAX_TOOL_FINGERPRINTS
-        {
-            let mut kept = String::with_capacity(self.prefix.len() + 1 + value.len());
-            kept.push_str(self.prefix);
-            kept.push('=');
-            kept.push_str(value);
-            self.out.push(kept);
-        }
+        self.list.push(value);
+    }
+
+    fn full(&self) -> bool {
+        self.depth >= MAX_FINGERPRINT_DEPTH || self.list.len >= MAX_TOOL_FINGERPRINTS
     }
 }
 
@@ -895,42 +966,40 @@ impl<'de> Visitor<'de> for FpValue<'_> {
         Ok(())
     }
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
-        let base = self.prefix.len();
+        let base = self.list.prefix.len();
         while let Some(KeyCow(key)) = map.next_key()? {
-            if self.depth >= MAX_FINGERPRINT_DEPTH || self.out.len() >= MAX_TOOL_FINGERPRINTS {
+            if self.full() {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
             if base > 0 {
-                self.prefix.push('.');
+                self.list.prefix.push('.');
             }
-            self.prefix.push_str(&key);
+            self.list.prefix.push_str(&key);
             let outcome = map.next_value_seed(FpValue {
-                prefix: &mut *self.prefix,
-                out: &mut *self.out,
+                list: &mut *self.list,
                 depth: self.depth + 1,
             });
-            self.prefix.truncate(base);
+            self.list.prefix.truncate(base);
             outcome?;
         }
         Ok(())
     }
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
         use std::fmt::Write as _;
-        let base = self.prefix.len();
+        let base = self.list.prefix.len();
         let mut i = 0usize;
         loop {
-            if self.depth >= MAX_FINGERPRINT_DEPTH || self.out.len() >= MAX_TOOL_FINGERPRINTS {
+            if self.full() {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 return Ok(());
             }
-            let _ = write!(self.prefix, "[{i}]");
+            let _ = write!(self.list.prefix, "[{i}]");
             let outcome = seq.next_element_seed(FpValue {
-                prefix: &mut *self.prefix,
-                out: &mut *self.out,
+                list: &mut *self.list,
                 depth: self.depth + 1,
             });
-            self.prefix.truncate(base);
+            self.list.prefix.truncate(base);
             if outcome?.is_none() {
                 return Ok(());
             }
@@ -1815,7 +1884,7 @@ impl<'de> Sink<'de> for Batcher<'de, '_> {
             self.pool = boxes;
         }
         let mut raw = self.pool.pop()?;
-        *raw = RawResult::default();
+        raw.empty();
         Some(raw)
     }
 }
@@ -2735,9 +2804,16 @@ fn convert(
     }
 
     // Tool fingerprints.
-    let mut tool_fingerprints = std::mem::take(&mut raw.partial_fingerprints.0);
-    tool_fingerprints.append(&mut raw.fingerprints.0);
-    tool_fingerprints.sort();
+    // Borrowed: the strings stay in the result box, which goes back to the reading thread
+    // for reuse (freed here, they were freed across threads).
+    let mut tool_fingerprints: Vec<&str> = raw
+        .partial_fingerprints
+        .entries()
+        .iter()
+        .chain(raw.fingerprints.entries())
+        .map(String::as_str)
+        .collect();
+    tool_fingerprints.sort_unstable();
     tool_fingerprints.dedup();
     if secret {
         // Per-result values a secret scanner writes (ggshield: a hash of the secret) may be,
@@ -3609,6 +3685,36 @@ mod tests {
         assert_eq!(resolve_uri("m.c", Some("NONE"), &bases), "m.c");
         // A cycle stops after MAX_BASE_DEPTH hops instead of looping.
         assert!(resolve_uri("m.c", Some("LOOP"), &bases).ends_with("a/m.c"));
+    }
+
+    /// A result box emptied for reuse reads the next result's fingerprints alone, into the
+    /// buffers the last one left (small ones only).
+    #[test]
+    fn fingerprint_buffers_are_reused_without_their_entries() {
+        let read_into = |list: &mut FpList, json: &str| {
+            let mut de = serde_json::Deserializer::from_str(json);
+            FpList::deserialize_in_place(&mut de, list).unwrap();
+        };
+        let mut list = FpList::default();
+        let huge = "h".repeat(FP_BUFFER_KEPT + 1);
+        read_into(
+            &mut list,
+            &format!(r#"{{"a": "1", "b": {{"c": "2"}}, "d": "{huge}"}}"#),
+        );
+        assert_eq!(list.entries(), ["a=1", "b.c=2", &format!("d={huge}")]);
+        let small = list.buffers[0].as_ptr();
+        let mut raw = RawResult {
+            partial_fingerprints: list,
+            ..RawResult::default()
+        };
+        raw.empty();
+        let list = &mut raw.partial_fingerprints;
+        assert!(list.entries().is_empty() && list.prefix.is_empty());
+        assert_eq!(list.buffers.len(), 3, "kept for the next result");
+        assert_eq!(list.buffers[2].capacity(), 0, "the huge one is not kept");
+        read_into(list, r#"{"x": "9"}"#);
+        assert_eq!(list.entries(), ["x=9"]);
+        assert_eq!(list.buffers[0].as_ptr(), small, "its buffer reused");
     }
 
     #[test]
