@@ -1404,7 +1404,7 @@ impl<'r> RuleCtx<'r> {
             full_description,
             short_description,
             solution,
-            cwes: cwes.into(),
+            cwes: crate::model::cwe_list(cwes),
             tags,
         }
     }
@@ -2857,12 +2857,7 @@ fn convert(
             own.extend(rule_cwes.into_iter().flat_map(|r| r.iter().copied()));
             own.sort_unstable();
             own.dedup();
-            // An empty one is a static: no allocation.
-            if own.is_empty() {
-                Arc::default()
-            } else {
-                own.into()
-            }
+            crate::model::cwe_list(own)
         }
     };
 

@@ -1124,12 +1124,7 @@ fn cwes(list: &LStrs<'_>) -> Arc<[u32]> {
         .filter_map(|s| parse_cwe(s))
         .filter(|c| seen.insert(*c))
         .collect();
-    // An empty one is a static: no allocation.
-    if cwes.is_empty() {
-        Arc::default()
-    } else {
-        cwes.into()
-    }
+    crate::model::cwe_list(cwes)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -426,7 +426,7 @@ impl<'c> Normaliser<'c> {
                 solution: Some(s),
             }),
             references: references.into(),
-            cwes: cwes.into(),
+            cwes: crate::model::cwe_list(cwes),
             suppression,
             extra: Extra {
                 tags: tags.into(),

@@ -484,6 +484,16 @@ impl Finding {
     }
 }
 
+/// A finding's CWE list from the ids a reader collected: an empty one is `Arc`'s static empty
+/// slice (no allocation, which `Arc::from` of an empty `Vec` makes).
+pub fn cwe_list(cwes: Vec<u32>) -> Arc<[u32]> {
+    if cwes.is_empty() {
+        Arc::default()
+    } else {
+        cwes.into()
+    }
+}
+
 /// Placeholder shown instead of secret material. Secret values never enter the model.
 pub const REDACTED: &str = "[REDACTED]";
 
